@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Robot: one Makefile, everything built under build/.
+#
+#   make            build BPF objects, skeletons, build/robot, tests
+#   make test       run every test (unit, ASan unit, BPF, network namespaces)
+#   make bench      benchmarks, writes build/bench.json
+#   make deps       install what a fresh Debian 12 needs (apt, idempotent)
+#   make V=1        echo commands
+
+OUTPUT := build
+CLANG ?= clang
+CC ?= gcc
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CUDA_HOME ?= /usr/local/cuda
+ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))";
+endif
+
+# Debian's clang lacks asm/types.h for -target bpf: add the system include
+# dirs after ours, as libbpf-bootstrap does.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Wno-compare-distinct-pointer-types -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+PKGS := libbpf libxdp libnl-route-3.0 libpcap
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -Iuser -Itools -Igpu -I$(OUTPUT) $(PKG_CFLAGS) -pthread
+LDLIBS := $(PKG_LIBS) -lopenblas -lelf -lz -lcap -lm -lpthread
+
+# ---------------------------------------------------------------- sources
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+# user/robot.c holds main(); every other user/ and tools/ source is library
+# code shared by the CLI, tests and benchmarks.
+LIB_SRCS := $(filter-out user/robot.c,$(wildcard user/*.c)) $(wildcard tools/*.c)
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+ASAN_OBJS := $(patsubst %.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+ASAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/asan_%,$(UNIT_SRCS))
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+
+# ---------------------------------------------------------------- GPU
+# gpu/ builds only when nvcc and cuDNN are present; it becomes a shared
+# object that the daemon dlopen()s, so build/robot never links CUDA.
+HAVE_CUDNN := $(shell test -n "$(NVCC)" && test -f $(CUDA_HOME)/include/cudnn.h && echo 1)
+GPU_SRCS := $(wildcard gpu/*.cu)
+ifeq ($(HAVE_CUDNN),1)
+GPU_LIB := $(if $(GPU_SRCS),$(OUTPUT)/librobot_gpu.so)
+endif
+
+DEPS := $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+
+.PHONY: all test test-unit test-asan test-bpf test-net bench deps clean \
+	gpu demo model reproduce fuzz
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/robot $(BPF_OBJS) $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) \
+	$(BENCH_BINS) $(GPU_LIB)
+
+# ---------------------------------------------------------------- BPF
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c Makefile | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(OUTPUT)/$*.bpf.d \
+		-c $< -o $(OUTPUT)/$*.tmp.bpf.o
+	$(Q)$(BPFTOOL) gen object $@ $(OUTPUT)/$*.tmp.bpf.o
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# ---------------------------------------------------------------- user
+$(OUTPUT)/obj/%.o: %.c Makefile $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/librobot.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/robot: $(OUTPUT)/obj/user/robot.o $(OUTPUT)/librobot.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -ldl -o $@
+
+# ---------------------------------------------------------------- tests
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+$(OUTPUT)/asan/%.o: %.c Makefile $(SKELS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/librobot_asan.a: $(ASAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/librobot.a Makefile
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -Itests $< $(OUTPUT)/librobot.a \
+		-lcmocka $(LDLIBS) -ldl -o $@
+
+$(OUTPUT)/tests/asan_test_%: tests/unit/test_%.c $(OUTPUT)/librobot_asan.a Makefile
+	$(call msg,TEST-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -MMD -MP -Itests $< \
+		$(OUTPUT)/librobot_asan.a -lcmocka $(LDLIBS) -ldl -o $@
+
+$(OUTPUT)/tests/bpf_test_%: tests/bpf/test_%.c $(OUTPUT)/librobot.a $(SKELS) $(BPF_OBJS) Makefile
+	$(call msg,TEST-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -Itests $< $(OUTPUT)/librobot.a \
+		-lcmocka $(LDLIBS) -ldl -o $@
+
+$(OUTPUT)/bench/bench_%: tests/bench/bench_%.c $(OUTPUT)/librobot.a $(SKELS) Makefile
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -Itests $< $(OUTPUT)/librobot.a \
+		$(LDLIBS) -ldl -o $@
+
+# ---------------------------------------------------------------- GPU
+$(OUTPUT)/librobot_gpu.so: $(GPU_SRCS) $(wildcard gpu/*.h) Makefile | $(OUTPUT)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) -O2 -std=c++17 -shared -Xcompiler -fPIC -Iinclude -Iuser -Igpu \
+		-I$(CUDA_HOME)/include $(GPU_SRCS) -L$(CUDA_HOME)/lib64 \
+		-Xlinker -rpath=$(CUDA_HOME)/lib64 -lcudnn -lcublas -o $@
+
+gpu: $(GPU_LIB)
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+# ---------------------------------------------------------------- run
+test: all
+	$(Q)tests/run.sh
+
+bench: all
+	$(Q)tests/bench/run.sh
+
+deps:
+	$(Q)tools/deps.sh
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(DEPS)

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Subcommands of the robot binary. Each takes argc/argv with argv[0] the
+ * subcommand name, parses its own options (getopt_long, --help), and
+ * returns an enum robot_exit code.
+ */
+#ifndef ROBOT_COMMANDS_H
+#define ROBOT_COMMANDS_H
+
+int do_dataset(int argc, char **argv);
+
+#endif
