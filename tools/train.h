@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * train.h - training of the Fast and Robust models from a flow dataset
+ * (tools/train_data.c, train_fast.c, train_robust.c); `robot train`
+ * (user/cmd_train.c) drives them.
+ */
+#ifndef ROBOT_TRAIN_H
+#define ROBOT_TRAIN_H
+
+#include <stdio.h>
+#include "dataset.h"
+#include "model.h"
+#include "robust.h"
+#include "quant.h"
+
+/* ------------------------------------------------------ data selection */
+
+enum train_role {
+	TRAIN_ROLE_TRAIN = 0,   /* enters training */
+	TRAIN_ROLE_TEST = 1,    /* held-out flow of a seen app */
+	TRAIN_ROLE_UNSEEN = 2,  /* flow of an app marked unseen by the split */
+	TRAIN_ROLE_SKIP = 3,    /* class not modeled, or no payload packet */
+};
+
+struct train_sel_opts {
+	int split;          /* -1 none, 0 column splitA, 1 column splitB */
+	double holdout;     /* fraction of each class's known flows held out
+			     * for testing (0..0.9), stratified by class */
+	__u64 seed;         /* for the holdout draw */
+	const char *classes; /* comma list of class names; NULL: all of the
+			      * dataset's classes */
+};
+
+struct train_sel {
+	const struct robot_dataset *ds;
+	int n_classes;                 /* modeled classes */
+	int ds_class[ROBOT_CLASS_MAX]; /* model class -> dataset class_idx */
+	int *label;    /* [ds->n_flows] model class, -1 not modeled */
+	__u8 *role;    /* [ds->n_flows] enum train_role */
+	int *first;    /* [ds->n_flows] first payload packet index or -1 */
+	int count[4];  /* flows per role */
+};
+
+int train_select(const struct robot_dataset *ds,
+		 const struct train_sel_opts *o, struct train_sel *s);
+void train_sel_free(struct train_sel *s);
+/* Fill meta's class list from the selection. */
+void train_sel_meta(const struct train_sel *s, struct robot_model_meta *m);
+
+/* Fast-model samples of the flows with role `role`: the first payload
+ * packet of each flow; with extra_pkts > 0 (training), also every other
+ * payload packet among the flow's first extra_pkts packets.
+ * hdr/label/flow are malloc'ed ([n]); returns n or -errno.
+ */
+int train_fast_samples(const struct train_sel *s, int role, int extra_pkts,
+		       __u8 (**hdr)[ROBOT_HDR_LEN], int **label, int **flow);
+
+/* Robust-model windows ([n][ROBOT_ROBUST_IN]) of the flows with `role`. */
+int train_robust_samples(const struct train_sel *s, int role, float **x,
+			 int **label, int **flow);
+
+/* -------------------------------------------------------------- common */
+
+struct train_progress {
+	FILE *out;     /* NULL: quiet */
+	int tty;       /* redraw one line instead of a line per epoch */
+};
+
+void train_progress_epoch(const struct train_progress *p, const char *what,
+			  int epoch, int epochs, double loss, double d_same,
+			  double d_diff, double secs);
+
+/* -------------------------------------------------------------- fast */
+
+struct fast_train_opts {
+	struct robot_fastq_arch arch;
+	int epochs;
+	int per_class;    /* samples per class in a batch */
+	float lr, wd;
+	float a, m, beta; /* margins; FDD distance D = beta * a */
+	int clusters;     /* k-means clusters in total (>= n_classes, <= 32) */
+	__u64 seed;
+};
+
+void fast_train_defaults(struct fast_train_opts *o);
+
+/* Train on n samples (hdr, label in 0..n_classes-1), cluster the
+ * embeddings, label the centroids (class_ids maps label -> robot_class).
+ * f is initialized here; meta.a/m/beta/D/seed are set, the rest is the
+ * caller's. Returns 0 or -errno.
+ */
+int fast_train(const struct fast_train_opts *o,
+	       const __u8 (*hdr)[ROBOT_HDR_LEN], const int *label, int n,
+	       int n_classes, const __u8 *class_ids,
+	       const struct train_progress *p, struct robot_fast *f);
+
+/* -------------------------------------------------------------- robust */
+
+struct robust_train_opts {
+	struct robot_robust_arch arch;
+	int epochs;
+	int per_class;
+	float lr, wd;
+	float a, b, m;   /* a < b < m */
+	int k;           /* pre-clusters per class (raw windows) */
+	int centers;     /* embedding centers per class */
+	__u64 seed;
+};
+
+void robust_train_defaults(struct robust_train_opts *o);
+
+int robust_train(const struct robust_train_opts *o, const float *x,
+		 const int *label, int n, int n_classes, const __u8 *class_ids,
+		 const struct train_progress *p, struct robot_robust *r);
+
+#endif
