@@ -53,7 +53,7 @@ typedef void (*gpu_close_fn)(struct robot_gpu *);
 /* The directory of the running binary: build/ holds librobot_gpu.so. */
 static void gpu_lib_path(char *buf, size_t sz)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX - 32];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
@@ -103,12 +103,6 @@ static int engine_open_gpu(struct robot_engine *e, const char *path,
 		pr_info("GPU engine unavailable: %s\n", strerror(-err));
 		goto out_close;
 	}
-	e->pkts = calloc((size_t)max_batch * ROBOT_WINDOW, sizeof(*e->pkts));
-	e->n_pkts = calloc(max_batch, 1);
-	if (!e->pkts || !e->n_pkts) {
-		err = -ENOMEM;
-		goto out_close;
-	}
 	pr_info("Robust model on %s\n", dev(e->gpu));
 	e->device = ROBOT_DEV_GPU;
 	return 0;
@@ -116,10 +110,6 @@ out_close:
 	if (e->gpu)
 		((gpu_close_fn)e->gpu_close)(e->gpu);
 	e->gpu = NULL;
-	free(e->pkts);
-	free(e->n_pkts);
-	e->pkts = NULL;
-	e->n_pkts = NULL;
 	dlclose(e->dl);
 	e->dl = NULL;
 	return err;
@@ -142,7 +132,7 @@ int robot_engine_open(struct robot_engine *e, const char *models_dir,
 	/* The CPU model is always loaded: it validates the file, gives the
 	 * version, and is the fallback.
 	 */
-	err = robot_robust_load(path, r, max_batch);
+	err = robot_robust_load(path, r);
 	if (err) {
 		free(r);
 		return err;
@@ -151,6 +141,12 @@ int robot_engine_open(struct robot_engine *e, const char *models_dir,
 	e->version = r->meta.version;
 	e->max_batch = max_batch;
 	e->device = ROBOT_DEV_CPU;
+	e->pkts = calloc((size_t)max_batch * ROBOT_WINDOW, sizeof(*e->pkts));
+	e->n_pkts = calloc(max_batch, 1);
+	if (!e->pkts || !e->n_pkts) {
+		robot_engine_close(e);
+		return -ENOMEM;
+	}
 	if (device == ROBOT_DEV_GPU || device == ROBOT_DEV_AUTO) {
 		err = engine_open_gpu(e, path, max_batch);
 		if (err && device == ROBOT_DEV_GPU)
@@ -162,8 +158,9 @@ int robot_engine_open(struct robot_engine *e, const char *models_dir,
 	return 0;
 }
 
-static int engine_gpu(struct robot_engine *e, const struct robot_coll_window *w,
-		      __u32 n, __u8 *out)
+/* Both engines take the raw windows back to back, zero beyond n_pkts. */
+static void engine_pack(struct robot_engine *e,
+			const struct robot_coll_window *w, __u32 n)
 {
 	__u32 i;
 
@@ -173,22 +170,25 @@ static int engine_gpu(struct robot_engine *e, const struct robot_coll_window *w,
 		       w[i].n_pkts * sizeof(*e->pkts));
 		e->n_pkts[i] = w[i].n_pkts;
 	}
-	return ((gpu_infer_fn)e->gpu_infer)(e->gpu, e->pkts, e->n_pkts, n,
-					    out);
 }
 
-static int engine_cpu(struct robot_engine *e, const struct robot_coll_window *w,
-		      __u32 n, __u8 *out)
+static int engine_cpu(struct robot_engine *e, __u32 n, __u8 *out)
 {
-	const struct robot_pkt_feat *pkts[n];
-	__u8 n_pkts[n];
-	__u32 i;
+	__u32 i, k;
+	int err;
 
-	for (i = 0; i < n; i++) {
-		pkts[i] = w[i].pkts;
-		n_pkts[i] = w[i].n_pkts;
+	/* robot_robust_load() sizes the model's buffers for
+	 * ROBOT_ROBUST_BATCH windows.
+	 */
+	for (i = 0; i < n; i += k) {
+		k = n - i < ROBOT_ROBUST_BATCH ? n - i : ROBOT_ROBUST_BATCH;
+		err = robot_robust_classify(e->cpu,
+					    e->pkts + (size_t)i * ROBOT_WINDOW,
+					    e->n_pkts + i, k, out + i);
+		if (err)
+			return err;
 	}
-	return robot_robust_classify(e->cpu, pkts, n_pkts, n, out);
+	return 0;
 }
 
 int robot_engine_classify(struct robot_engine *e,
@@ -201,15 +201,17 @@ int robot_engine_classify(struct robot_engine *e,
 		return 0;
 	if (n > e->max_batch)
 		return -E2BIG;
+	engine_pack(e, w, n);
 	if (e->device == ROBOT_DEV_GPU) {
-		err = engine_gpu(e, w, n, out_class);
+		err = ((gpu_infer_fn)e->gpu_infer)(e->gpu, e->pkts, e->n_pkts,
+						   n, out_class);
 		if (!err)
 			return 0;
 		pr_warn("GPU inference failed (%s): using the CPU from now on\n",
 			strerror(-err));
 		e->device = ROBOT_DEV_CPU;
 	}
-	return engine_cpu(e, w, n, out_class);
+	return engine_cpu(e, n, out_class);
 }
 
 void robot_engine_close(struct robot_engine *e)
