@@ -7,5 +7,11 @@
 #define ROBOT_COMMANDS_H
 
 int do_dataset(int argc, char **argv);
+int do_attach(int argc, char **argv);
+int do_detach(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_flows(int argc, char **argv);
+int do_replay(int argc, char **argv);
 
 #endif

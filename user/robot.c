@@ -19,6 +19,12 @@ struct robot_cmd {
 
 static const struct robot_cmd cmds[] = {
 	{ "dataset", do_dataset, "build a flow dataset from labeled captures" },
+	{ "attach", do_attach, "attach to interfaces, run the companion daemon" },
+	{ "detach", do_detach, "clean up after a daemon that was killed" },
+	{ "status", do_status, "interfaces, models and maps of the daemon" },
+	{ "stats", do_stats, "datapath and daemon counters" },
+	{ "flows", do_flows, "the flow table" },
+	{ "replay", do_replay, "run captures through the datapath offline" },
 };
 
 static void usage(FILE *f)
