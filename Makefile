@@ -28,7 +28,7 @@ endif
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Wno-compare-distinct-pointer-types -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
 PKGS := libbpf libxdp libnl-route-3.0 libpcap
@@ -81,7 +81,7 @@ all: $(OUTPUT)/robot $(BPF_OBJS) $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) \
 # ---------------------------------------------------------------- BPF
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c Makefile | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(OUTPUT)/$*.bpf.d \
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(OUTPUT)/$*.bpf.d -MT $@ \
 		-c $< -o $(OUTPUT)/$*.tmp.bpf.o
 	$(Q)$(BPFTOOL) gen object $@ $(OUTPUT)/$*.tmp.bpf.o
 

@@ -229,4 +229,87 @@ struct robot_mark {
 };
 ROBOT_ABI_ASSERT(sizeof(struct robot_mark) == 16, "robot_mark ABI");
 
+/* ------------------------------------------------------------------ */
+/* Datapath: Fast model in maps, runtime config (bpf/robot.bpf.c)      */
+/* ------------------------------------------------------------------ */
+
+/* The kernel runs exactly the default architecture of user/fastq.h
+ * (ROBOT_FASTQ_DEF_*): conv1 1->8 (k4 s2 p1, L1 32), conv2 8->16 (k3 s2 p1,
+ * L2 16), dense 256->16, up to 32 centroids. The dimensions are compiled
+ * into the unrolled loops; robot_bpfmodel_load() rejects other
+ * architectures with a clear message.
+ */
+#define ROBOT_BPF_C1 8
+#define ROBOT_BPF_K1 4
+#define ROBOT_BPF_S1 2
+#define ROBOT_BPF_P1 1
+#define ROBOT_BPF_L1 32
+#define ROBOT_BPF_C2 16
+#define ROBOT_BPF_K2 3
+#define ROBOT_BPF_S2 2
+#define ROBOT_BPF_P2 1
+#define ROBOT_BPF_L2 16
+#define ROBOT_BPF_FLAT (ROBOT_BPF_C2 * ROBOT_BPF_L2)
+#define ROBOT_BPF_EMB 16
+#define ROBOT_BPF_CENT 32
+
+/* Requantization of one output channel: y = (acc * mult + brnd) >> shift
+ * with acc the weighted sum WITHOUT the bias, and
+ * brnd = bias * mult + 2^(shift - 1) (exact: |bias| <= 2^30).
+ */
+struct robot_bpf_rq {
+	__s64 mult;  /* robot_fastq m[o], 0..2^31-1 */
+	__s64 brnd;  /* robot_fastq b[o] * m[o] + 2^(sh[o] - 1) */
+	__u64 shift; /* robot_fastq sh[o], 1..62 */
+};
+
+/* Value of the model map (ROBOT_MAP_MODEL, ARRAY of 2 slots, key __u32
+ * 0/1; ROBOT_MAP_ACTIVE holds the active slot). Weights are packed two
+ * output channels per 64-bit word, "pair word" = (s64)w_even +
+ * ((s64)w_odd << 32): one 64-bit multiply by an activation computes two
+ * MACs, the low 32 bits accumulate the even channel and the high 32 the
+ * odd one (every partial sum fits in 31 bits). Host byte order.
+ */
+struct robot_bpf_model {
+	__u32 version;  /* robot_fastq.version; 0: empty slot */
+	__u32 n_cent;   /* centroids in use, 1..ROBOT_BPF_CENT */
+	__u64 thresh;   /* robot_fastq.thresh (FDD threshold) */
+	__u32 arch[12]; /* c1 k1 s1 p1 c2 k2 s2 p2 emb l1 l2 0: informative,
+			 * always the ROBOT_BPF_* values */
+	/* conv1: w1[k][p] = pair (w1[2p][k], w1[2p+1][k]) */
+	__u64 w1[ROBOT_BPF_K1][ROBOT_BPF_C1 / 2];
+	struct robot_bpf_rq rq1[ROBOT_BPF_C1];
+	/* conv2: w2[c][k][p] = pair (w2[2p][c][k], w2[2p+1][c][k]) */
+	__u64 w2[ROBOT_BPF_C1][ROBOT_BPF_K2][ROBOT_BPF_C2 / 2];
+	struct robot_bpf_rq rq2[ROBOT_BPF_C2];
+	/* dense: w3[j][p] = pair (w3[2p][j], w3[2p+1][j]) */
+	__u64 w3[ROBOT_BPF_FLAT][ROBOT_BPF_EMB / 2];
+	struct robot_bpf_rq rq3[ROBOT_BPF_EMB];
+	/* centroids: cent[i][q] = pair (cent[2q][i], cent[2q+1][i]), zero
+	 * beyond n_cent
+	 */
+	__u64 cent[ROBOT_BPF_EMB][ROBOT_BPF_CENT / 2];
+	__u8 cent_class[ROBOT_BPF_CENT]; /* enum robot_class */
+};
+ROBOT_ABI_ASSERT(sizeof(struct robot_bpf_model) == 21152,
+		 "robot_bpf_model ABI");
+
+/* Value of the config map (ROBOT_MAP_CONFIG, ARRAY of 1, key 0). Written
+ * by the loader/daemon at any time, read by XDP and tc. All zero (e.g.
+ * loaded by iproute2): no classification budget limit.
+ */
+struct robot_config {
+	__u32 rate;  /* classifications per second per CPU; 0: unlimited */
+	__u32 burst; /* token bucket depth, classifications; 0: = rate */
+	__u32 pad[2]; /* zero */
+};
+ROBOT_ABI_ASSERT(sizeof(struct robot_config) == 16, "robot_config ABI");
+
+/* Per-CPU state of the datapath (token bucket, CNN activations). */
+#define ROBOT_MAP_PERCPU robot_percpu_v1
+
+/* robot_event.source */
+#define ROBOT_SRC_XDP 0
+#define ROBOT_SRC_TC_EGRESS 1
+
 #endif /* ROBOT_ABI_H */

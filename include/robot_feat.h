@@ -180,6 +180,35 @@ static __always_inline int robot_parse_eth(const __u8 *data, const __u8 *end,
 	return ROBOT_PARSE_OK;
 }
 
+/* TCP options into the L4 region h, 4 bytes at a time, as far as the
+ * vector (ROBOT_HDR_L4_LEN) and the header length hl go. Written out by
+ * hand: clang's BPF backend cannot unroll the equivalent loop with its
+ * two exits.
+ */
+static __always_inline int robot_tcp_opts(const __u8 *l4, const __u8 *end,
+					  __u8 *h, __u32 hl)
+{
+#define ROBOT_TCP_OPT4(i)                                                  \
+	do {                                                               \
+		if ((i) >= hl)                                             \
+			return ROBOT_PARSE_OK;                             \
+		if (l4 + (i) + 4 > end)                                    \
+			return ROBOT_PARSE_TRUNCATED;                      \
+		h[(i)] = l4[(i)];                                          \
+		h[(i) + 1] = l4[(i) + 1];                                  \
+		h[(i) + 2] = l4[(i) + 2];                                  \
+		h[(i) + 3] = l4[(i) + 3];                                  \
+	} while (0)
+	ROBOT_TCP_OPT4(20);
+	ROBOT_TCP_OPT4(24);
+	ROBOT_TCP_OPT4(28);
+	ROBOT_TCP_OPT4(32);
+	ROBOT_TCP_OPT4(36);
+#undef ROBOT_TCP_OPT4
+	_Static_assert(ROBOT_HDR_L4_LEN == 40, "ROBOT_TCP_OPT4 steps");
+	return ROBOT_PARSE_OK;
+}
+
 /* TCP or UDP header at l4. ip_payload = bytes from l4 to the end of the IP
  * datagram as the IP header says. Fills feat.hdr's L4 region, tcp_flags,
  * payload_len and the ports (host order) for the key.
@@ -191,7 +220,7 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 {
 	__u8 *h = p->feat.hdr + ROBOT_HDR_L4_OFF;
 	__u32 hl;
-	int i;
+	int i, err;
 
 	if (proto == ROBOT_IPPROTO_UDP) {
 		if (l4 + 8 > end)
@@ -218,17 +247,9 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 		/* Options, 4 bytes at a time, as far as the vector and the
 		 * data go.
 		 */
-		ROBOT_UNROLL
-		for (i = 20; i < ROBOT_HDR_L4_LEN; i += 4) {
-			if ((__u32)i >= hl)
-				break;
-			if (l4 + i + 4 > end)
-				return ROBOT_PARSE_TRUNCATED;
-			h[i] = l4[i];
-			h[i + 1] = l4[i + 1];
-			h[i + 2] = l4[i + 2];
-			h[i + 3] = l4[i + 3];
-		}
+		err = robot_tcp_opts(l4, end, h, hl);
+		if (err)
+			return err;
 	}
 	p->feat.l4_proto = proto;
 	p->feat.payload_len = ip_payload > hl ? ip_payload - hl : 0;
