@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +194,7 @@ static int stale_cleanup(struct nl_sock *nl, int verbose)
 	struct robot_state st;
 	int i, err, n = 0;
 
-	err = robot_state_read(ROBOT_STATE_FILE, &st);
+	err = robot_state_read(robot_state_path(), &st);
 	if (err == -ENOENT)
 		return 0;
 	if (err)
@@ -213,7 +214,7 @@ static int stale_cleanup(struct nl_sock *nl, int verbose)
 		robot_iface_cleanup(nl, s, -1, 0);
 		n++;
 	}
-	unlink(ROBOT_STATE_FILE);
+	unlink(robot_state_path());
 	return n;
 }
 
@@ -558,7 +559,7 @@ int robot_daemon_setup(struct robot_daemon *d)
 			return err;
 	}
 	err = setup_ifaces(d);
-	d->state_written = !robot_state_write(ROBOT_STATE_FILE, &d->st);
+	d->state_written = !robot_state_write(robot_state_path(), &d->st);
 	if (err)
 		return err;
 	d->ds.pid = d->st.pid;
@@ -597,7 +598,7 @@ void robot_daemon_teardown(struct robot_daemon *d)
 					     xdp_prog_id));
 	}
 	if (d->state_written)
-		unlink(ROBOT_STATE_FILE);
+		unlink(robot_state_path());
 	robot_engine_close(&d->eng);
 	if (d->dstats_fd >= 0)
 		close(d->dstats_fd);
@@ -798,10 +799,56 @@ static void default_models(struct robot_attach_opts *o)
 		"not classified)\n", path);
 }
 
+/* libxdp's messages through robot_log, demoted one level (its dispatcher
+ * probe warns on every attach where the dispatcher cannot load).
+ */
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	int ours = level == LIBXDP_WARN ? ROBOT_LOG_INFO : ROBOT_LOG_DEBUG;
+
+	if (ours > robot_log_level)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static pthread_t main_thread;
+
+/* Threads created before main() (OpenBLAS starts its pool in a library
+ * constructor) have SIGINT/SIGTERM/SIGHUP unblocked, so the kernel may
+ * deliver them there; pass them on to the main thread, which blocks
+ * them and reads them from its signalfd.
+ */
+static void forward_signal(int sig)
+{
+	if (!pthread_equal(pthread_self(), main_thread))
+		pthread_kill(main_thread, sig);
+}
+
+static void signals_setup(void)
+{
+	struct sigaction sa = { .sa_handler = forward_signal };
+	sigset_t mask;
+
+	main_thread = pthread_self();
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sa.sa_mask = mask;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* Blocked before anything is attached: a SIGTERM during setup
+	 * waits for the loop, which then cleans up.
+	 */
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+}
+
 int do_attach(int argc, char **argv)
 {
 	struct robot_daemon *d;
-	sigset_t mask;
 	int err, rc;
 
 	d = calloc(1, sizeof(*d));
@@ -813,14 +860,8 @@ int do_attach(int argc, char **argv)
 		return err > 0 ? ROBOT_EXIT_OK : ROBOT_EXIT_USAGE;
 	}
 	default_models(&d->o);
-	/* Block the signals before anything is attached: they are read
-	 * from a signalfd, and a SIGTERM during setup must still clean up.
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	libxdp_set_print(libxdp_print);
+	signals_setup();
 	err = robot_daemon_setup(d);
 	if (err) {
 		robot_daemon_teardown(d);
@@ -893,6 +934,7 @@ int do_detach(int argc, char **argv)
 		detach_usage(stderr);
 		return ROBOT_EXIT_USAGE;
 	}
+	libxdp_set_print(libxdp_print);
 	lock = robot_pins_lock(ROBOT_PIN_DIR);
 	if (lock == -EBUSY) {
 		pr_warn("A robot daemon is running (it holds %s): stop it with "
@@ -905,9 +947,9 @@ int do_detach(int argc, char **argv)
 		robot_pins_unlock(lock);
 		return ROBOT_EXIT_FAIL;
 	}
-	err = robot_state_read(ROBOT_STATE_FILE, &st);
+	err = robot_state_read(robot_state_path(), &st);
 	if (err && err != -ENOENT)
-		pr_warn("Ignoring %s\n", ROBOT_STATE_FILE);
+		pr_warn("Ignoring %s\n", robot_state_path());
 	if (optind == argc) {
 		for (i = 0; i < st.n_ifaces; i++)
 			if (detach_one(nl, &st, st.ifaces[i].name))
@@ -917,7 +959,7 @@ int do_detach(int argc, char **argv)
 			if (detach_one(nl, &st, argv[i]))
 				rc = ROBOT_EXIT_FAIL;
 	}
-	unlink(ROBOT_STATE_FILE);
+	unlink(robot_state_path());
 	err = robot_pins_remove(ROBOT_PIN_DIR);
 	if (err > 0)
 		pr_info("Removed %d pins\n", err);

@@ -186,6 +186,18 @@ int robot_pins_remove(const char *dir)
 	return n;
 }
 
+const char *robot_state_path(void)
+{
+	static char path[PATH_MAX];
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb))
+		sb.st_ino = 0;
+	snprintf(path, sizeof(path), ROBOT_STATE_FMT,
+		 (unsigned long)sb.st_ino);
+	return path;
+}
+
 int robot_state_write(const char *path, const struct robot_state *st)
 {
 	char tmp[PATH_MAX];

@@ -9,7 +9,7 @@
  *     robot_daemon_v1             ARRAY, 1 entry, struct robot_dstats:
  *                                 daemon-side counters, written by the
  *                                 daemon, read by `robot stats|status`
- *   /run/robot/attach.state       what the daemon attached (text, see
+ *   /run/robot/attach-NETNS.state what the daemon attached (text, see
  *                                 robot_state_write()), read by
  *                                 `robot status` and `robot detach`
  */
@@ -21,7 +21,10 @@
 #include "robot_abi.h"
 
 #define ROBOT_RUN_DIR "/run/robot"
-#define ROBOT_STATE_FILE ROBOT_RUN_DIR "/attach.state"
+/* /run/robot/attach-<netns inode>.state: /run is shared by the network
+ * namespaces, the pin directory (a bpffs per `ip netns exec`) is not.
+ */
+#define ROBOT_STATE_FMT ROBOT_RUN_DIR "/attach-%lu.state"
 #define ROBOT_MAP_DAEMON robot_daemon_v1
 
 #define ROBOT_IFACES_MAX 16
@@ -118,6 +121,8 @@ struct robot_state {
  * -errno; read: -ENOENT without a file, -EINVAL on a malformed one.
  */
 int robot_state_write(const char *path, const struct robot_state *st);
+/* The state file of this network namespace. */
+const char *robot_state_path(void);
 int robot_state_read(const char *path, struct robot_state *st);
 
 #endif

@@ -586,7 +586,7 @@ int do_status(int argc, char **argv)
 		status_usage(stderr);
 		return ROBOT_EXIT_USAGE;
 	}
-	have_st = !robot_state_read(ROBOT_STATE_FILE, &st);
+	have_st = !robot_state_read(robot_state_path(), &st);
 	lock = robot_pins_lock(ROBOT_PIN_DIR);
 	running = lock == -EBUSY;
 	robot_pins_unlock(lock);
