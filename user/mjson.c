@@ -276,7 +276,9 @@ int mjson_str(const char *s, const struct mjson_tok *t, int i, char *buf,
 	if (i < 0 || t[i].type != MJSON_STR || !n)
 		return -EINVAL;
 	for (p = t[i].start; p < t[i].end; p++) {
-		if (o + 4 > n)
+		/* room for this character (up to 3 bytes) and the NUL */
+		if (o + 1 >= n || (s[p] == '\\' && s[p + 1] == 'u' &&
+				   o + 3 >= n))
 			return -E2BIG;
 		c = s[p];
 		if (c != '\\') {
@@ -325,7 +327,8 @@ int mjson_u64(const char *s, const struct mjson_tok *t, int i, __u64 *v)
 	for (p = t[i].start; p < t[i].end; p++) {
 		if (s[p] < '0' || s[p] > '9')
 			return -EINVAL;
-		if (x > (~0ULL - 9) / 10)
+		if (x > ~0ULL / 10 ||
+		    (x == ~0ULL / 10 && (__u64)(s[p] - '0') > ~0ULL % 10))
 			return -EINVAL;
 		x = x * 10 + (s[p] - '0');
 	}

@@ -198,20 +198,40 @@ static char *st_header(const struct st_file *f, size_t *len)
 	return buf;
 }
 
+/* crc32 of the data section, then of every metadata key and value (NUL
+ * after each) except "crc32" itself, in file order: a flipped byte in the
+ * metadata is caught too.
+ */
+static __u32 st_crc(const struct st_file *f, const __u8 *data, __u64 len,
+		    int writer)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	int i;
+
+	if (writer)
+		for (i = 0; i < f->n; i++)
+			crc = crc32(crc, f->t[i].src, f->t[i].len);
+	else
+		crc = crc32(crc, data, len);
+	for (i = 0; i < f->n_meta; i++) {
+		if (!strcmp(f->mk[i], "crc32"))
+			continue;
+		crc = crc32(crc, (const Bytef *)f->mk[i], strlen(f->mk[i]) + 1);
+		crc = crc32(crc, (const Bytef *)f->mv[i], strlen(f->mv[i]) + 1);
+	}
+	return crc;
+}
+
 int st_write(struct st_file *f, const char *path)
 {
 	char tmp[4096], *hdr = NULL;
 	__u8 lenb[8];
 	size_t hl = 0;
-	uLong crc;
 	FILE *o;
 	int i, err;
 
-	crc = crc32(0L, Z_NULL, 0);
-	for (i = 0; i < f->n; i++)
-		crc = crc32(crc, f->t[i].src, f->t[i].len);
-	f->crc = crc;
-	err = st_meta_set(f, "crc32", "%lu", crc);
+	f->crc = st_crc(f, NULL, 0, 1);
+	err = st_meta_set(f, "crc32", "%u", f->crc);
 	if (err)
 		return err;
 	hdr = st_header(f, &hl);
@@ -438,7 +458,7 @@ int st_read(const char *path, struct st_file *f)
 		err = st_bad(f, "no crc32 in metadata");
 		goto out;
 	}
-	f->crc = crc32(crc32(0L, Z_NULL, 0), f->data, f->data_len);
+	f->crc = st_crc(f, f->data, f->data_len, 0);
 	errno = 0;
 	if (strtoul(crc_s, &end, 10) != f->crc || *end || errno) {
 		err = st_bad(f, "data checksum mismatch (corrupt file)");

@@ -13,10 +13,11 @@
  *                 relative to the start of this section, contiguous.
  * Metadata always holds "format" ("robot-fast" / "robot-robust"),
  * "format_version", "crc32" (decimal, zlib crc32 of the whole data
- * section), class names and robot_class ids, the training seed, the
+ * section continued over every other metadata key and value, each followed
+ * by a NUL, in file order), class names and robot_class ids, the training seed, the
  * training data checksum, and the model's hyper-parameters (see docs/
  * models.md for every key). The model version used by the data path
- * (robot_fastq.version) is the data crc32 (1 if that is 0).
+ * (robot_fastq.version) is that crc32 (1 if it is 0).
  *
  * Loading validates everything before use: header length within the file
  * and ST_HDR_MAX before any allocation, the JSON well-formed, every tensor's
