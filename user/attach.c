@@ -36,15 +36,7 @@
 #include <xdp/libxdp.h>
 #include "robot.skel.h"
 #include "fastq.h"
-#if __has_include("bpfmodel.h")
 #include "bpfmodel.h"
-#else
-/* TEMPORARY until user/bpfmodel.h lands (datapath engineer): weak so that
- * build/robot links without it; robot_daemon_load_fast() refuses then.
- */
-int robot_bpfmodel_load(int model_fd, int active_fd,
-			const struct robot_fastq *q) __attribute__((weak));
-#endif
 #include "model.h"
 #include "commands.h"
 #include "daemon.h"
@@ -227,24 +219,6 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
-/* Default marks (mark = class + 1 under mask 0xff) for classes whose
- * entry is still all zero.
- */
-static void marks_default(int fd)
-{
-	struct robot_mark mk;
-	__u32 c;
-
-	for (c = 0; c < ROBOT_CLASS_MAX; c++) {
-		if (bpf_map_lookup_elem(fd, &c, &mk) || mk.mask)
-			continue;
-		memset(&mk, 0, sizeof(mk));
-		mk.mark = c + 1;
-		mk.mask = 0xff;
-		bpf_map_update_elem(fd, &c, &mk, BPF_ANY);
-	}
-}
-
 int robot_daemon_load_fast(struct robot_daemon *d, const char *models_dir)
 {
 	struct robot_fastq *q;
@@ -260,11 +234,6 @@ int robot_daemon_load_fast(struct robot_daemon *d, const char *models_dir)
 	err = robot_fastq_load(path, q, NULL, NULL);
 	if (err)
 		goto out_free;
-	if (!robot_bpfmodel_load) {
-		pr_warn("This build has no Fast model loader (bpfmodel.c)\n");
-		err = -ENOSYS;
-		goto out_free;
-	}
 	err = robot_bpfmodel_load(d->model_fd, d->active_fd, q);
 	if (err) {
 		pr_warn("%s: couldn't load into the maps: %s\n", path,
@@ -433,7 +402,9 @@ static int collect_fds(struct robot_daemon *d)
 	}
 	d->pinned = 1;
 	pins_chmod(d->obj);
-	marks_default(map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS)));
+	/* Fresh maps (stale pins were removed): default marks. */
+	if (robot_bpf_marks_default(map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS))))
+		pr_warn("Couldn't set the default marks\n");
 	return 0;
 }
 

@@ -29,13 +29,7 @@
 #include "pcapread.h"
 #include "replay.h"
 
-#if __has_include("bpfmodel.h")
 #include "bpfmodel.h"
-#else
-/* TEMPORARY until user/bpfmodel.h lands (see attach.c). */
-int robot_bpfmodel_load(int model_fd, int active_fd,
-			const struct robot_fastq *q) __attribute__((weak));
-#endif
 
 #include <pcap/dlt.h>
 #ifndef DLT_LINUX_SLL2
@@ -400,10 +394,6 @@ static int bpf_open(struct replay *r)
 	r->model_fd = bpf_map__fd(r->skel->maps.ROBOT_MAP_MODEL);
 	r->active_fd = bpf_map__fd(r->skel->maps.ROBOT_MAP_ACTIVE);
 	events_fd = bpf_map__fd(r->skel->maps.ROBOT_MAP_EVENTS);
-	if (!robot_bpfmodel_load) {
-		err = -ENOSYS;
-		goto out_close;
-	}
 	err = robot_bpfmodel_load(r->model_fd, r->active_fd, r->q);
 	if (err) {
 		pr_warn("Couldn't load the Fast model into the maps: %s\n",
