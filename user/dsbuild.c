@@ -169,6 +169,7 @@ static int app_idx(struct dsb *b, const char *app, __u16 class_idx)
 	if (!p)
 		return -ENOMEM;
 	ds->app_class = p;
+	memset(ds->apps[ds->n_apps], 0, sizeof(ds->apps[0]));
 	strcpy(ds->apps[ds->n_apps], app);
 	ds->app_class[ds->n_apps] = class_idx;
 	return ds->n_apps++;
@@ -186,6 +187,7 @@ static int add_file(struct dsb *b, const char *name)
 	if (!p)
 		return -ENOMEM;
 	ds->files = p;
+	memset(ds->files[ds->n_files], 0, sizeof(ds->files[0]));
 	strcpy(ds->files[ds->n_files], name);
 	return ds->n_files++;
 }
