@@ -44,6 +44,7 @@ struct robot_coll {
 	__u32 max_flows;
 	__u64 timeout;
 	robot_coll_emit_fn emit;
+	robot_coll_closed_fn closed;
 	void *ctx;
 	__u32 n_entries;
 	struct coll_entry *e;
@@ -112,6 +113,11 @@ struct robot_coll *robot_coll_new(__u32 max_flows, __u64 idle_timeout_ns,
 	c->pending.head = c->pending.tail = NIL;
 	c->done.head = c->done.tail = NIL;
 	return c;
+}
+
+void robot_coll_set_closed_fn(struct robot_coll *c, robot_coll_closed_fn fn)
+{
+	c->closed = fn;
 }
 
 void robot_coll_free(struct robot_coll *c)
@@ -250,6 +256,10 @@ int robot_coll_add(struct robot_coll *c, const struct robot_event *ev,
 	}
 	i = hash_find(c, &ev->key, ev->flow_first_ns);
 	if (i != NIL && c->e[i].state == COLL_DONE) {
+		c->st.late++;
+		return 0;
+	}
+	if (i == NIL && c->closed && c->closed(ev, c->ctx)) {
 		c->st.late++;
 		return 0;
 	}

@@ -71,6 +71,13 @@ struct robot_coll_stats {
 typedef void (*robot_coll_emit_fn)(const struct robot_coll_window *w,
 				   void *ctx);
 
+/* Asked before a record opens a new pending flow: 1 when that flow
+ * incarnation already has its verdict (its tombstone expired, e.g. a
+ * window closed by the idle timeout whose flow resumed later), so the
+ * record is late and dropped. The daemon answers from the flow map.
+ */
+typedef int (*robot_coll_closed_fn)(const struct robot_event *ev, void *ctx);
+
 struct robot_coll;
 
 /* max_flows >= 1; idle_timeout_ns > 0. NULL on bad arguments or ENOMEM
@@ -79,6 +86,9 @@ struct robot_coll;
 struct robot_coll *robot_coll_new(__u32 max_flows, __u64 idle_timeout_ns,
 				  robot_coll_emit_fn emit, void *ctx);
 void robot_coll_free(struct robot_coll *c);
+
+/* Optional: see robot_coll_closed_fn (ctx is the one of robot_coll_new). */
+void robot_coll_set_closed_fn(struct robot_coll *c, robot_coll_closed_fn fn);
 
 /* Add one record seen at now_ns. May call emit (complete, eviction).
  * Returns 0, or -EINVAL for a record that cannot be placed (bad seq).

@@ -371,6 +371,27 @@ static void on_window(const struct robot_coll_window *w, void *ctx)
 		batch_run(d);
 }
 
+/* Collector: does this flow incarnation already have its verdict? */
+static int flow_closed(const struct robot_event *ev, void *ctx)
+{
+	struct robot_daemon *d = ctx;
+	struct robot_flow f;
+	__u32 i;
+
+	if (bpf_map_lookup_elem(d->flows_fd, &ev->key, &f))
+		return 0;
+	if (f.first_ns != ev->flow_first_ns)
+		return 0;
+	if (f.stage == ROBOT_STAGE_ROBUST)
+		return 1;
+	/* Handed over, its verdict still queued in the batch. */
+	for (i = 0; i < d->n_batch; i++)
+		if (d->batch[i].flow_first_ns == ev->flow_first_ns &&
+		    !memcmp(&d->batch[i].key, &ev->key, sizeof(ev->key)))
+			return 1;
+	return 0;
+}
+
 /* Ringbuf callback: one struct robot_event. */
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -477,6 +498,7 @@ static int loop_init(struct robot_daemon *d, int *sfd, int *tfd)
 	d->batch = calloc(d->o.batch, sizeof(*d->batch));
 	if (!d->coll || !d->batch)
 		return -ENOMEM;
+	robot_coll_set_closed_fn(d->coll, flow_closed);
 	d->rb = ring_buffer__new(d->events_fd, on_event, d, NULL);
 	if (!d->rb)
 		return -errno;

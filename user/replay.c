@@ -198,6 +198,36 @@ static void on_window(const struct robot_coll_window *w, void *ctx)
 		batch_run(r);
 }
 
+/* Collector: does this flow already have its verdict (see collector.h)? */
+static int flow_closed(const struct robot_event *ev, void *ctx)
+{
+	struct replay *r = ctx;
+	struct robot_flow f;
+	struct emu_ent *e;
+	int created;
+	__u32 i;
+
+	if (r->skel) {
+		if (bpf_map_lookup_elem(r->flows_fd, &ev->key, &f))
+			return 0;
+	} else {
+		e = emu_find(&r->tab, &ev->key, 0, &created);
+		if (!e)
+			return 0;
+		f = e->f;
+	}
+	if (f.first_ns != ev->flow_first_ns)
+		return 0;
+	if (f.stage == ROBOT_STAGE_ROBUST)
+		return 1;
+	/* Handed over, its verdict still queued in the batch. */
+	for (i = 0; i < r->n_batch; i++)
+		if (r->batch[i].flow_first_ns == ev->flow_first_ns &&
+		    !memcmp(&r->batch[i].key, &ev->key, sizeof(ev->key)))
+			return 1;
+	return 0;
+}
+
 /* Ringbuf record of the test run: the capture time replaces the
  * kernel's timestamp.
  */
@@ -594,6 +624,7 @@ int robot_replay_run(const struct robot_replay_opts *o, char *const *files,
 			err = -errno;
 			break;
 		}
+		robot_coll_set_closed_fn(r->coll, flow_closed);
 		err = replay_file(r, files[i]);
 		if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EIO) {
 			sum->file_errors++;

@@ -306,6 +306,31 @@ static void test_incarnations(void **state)
 	robot_coll_free(c);
 }
 
+/* The flow of port 1007 "has its verdict" already. */
+static int closed_7(const struct robot_event *ev, void *ctx)
+{
+	return ev->key.port_a == 1007;
+}
+
+static void test_closed_fn(void **state)
+{
+	struct robot_coll_stats st;
+	struct sink s;
+	struct robot_coll *c = mk(8, 100 * MS, &s);
+
+	robot_coll_set_closed_fn(c, closed_7);
+	/* Flow 7 resumes long after its window was closed: dropped. */
+	add(c, 7, 700, 12, MS);
+	add(c, 7, 700, 13, 2 * MS);
+	add(c, 8, 800, 0, 2 * MS);
+	robot_coll_get_stats(c, &st);
+	assert_int_equal(st.late, 2);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(robot_coll_flush(c), 1);
+	check_window(&s.w[0], 8, 1, ROBOT_COLL_FLUSH);
+	robot_coll_free(c);
+}
+
 static void test_bad_args(void **state)
 {
 	assert_null(robot_coll_new(0, 1, count_emit, NULL));
@@ -325,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_eviction_many),
 		cmocka_unit_test(test_incarnations),
+		cmocka_unit_test(test_closed_fn),
 		cmocka_unit_test(test_bad_args),
 	};
 
