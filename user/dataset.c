@@ -365,7 +365,8 @@ int robot_ds_save(const struct robot_dataset *ds, const char *path)
 	f = fopen(tmp, "wb");
 	if (!f) {
 		ret = -errno;
-		pr_warn("%s: cannot create: %s\n", tmp, strerror(errno));
+		pr_warn("%s: cannot create %s: %s\n", path, tmp,
+			strerror(errno));
 		goto out_free;
 	}
 	if (fwrite(buf, 1, size, f) != size)
