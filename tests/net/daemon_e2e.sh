@@ -15,8 +15,8 @@
 #   - datapath counters rise (packets, parsed, new flows, CNN runs)
 #   - FDD flows reach the daemon (ringbuf records) and get robust
 #     verdicts written into the flow map (`robot flows --json`)
-#   - forwarded packets carry marks (tc fw filters counting by mark on
-#     the gateway's egress, ahead of ours)
+#   - forwarded packets carry marks (htb classes per mark on the gateway's
+#     egress, filled by a classic-BPF classifier reading skb->mark)
 #   - after SIGTERM nothing is left: no XDP program, none of our tc
 #     filters, no clsact where the daemon created it (veth1), clsact kept
 #     where another filter lives (veth2), no pins, no state file
@@ -63,7 +63,7 @@ gw_side() {
 	"$ROBOT" stats --interval 200 --count 1 >"$T/stats_rate.txt"
 	"$ROBOT" stats --prometheus >"$T/stats.prom"
 	"$ROBOT" flows --json >"$T/flows.json"
-	tc -s -j filter show dev veth2 egress >"$T/marks.json"
+	tc -s class show dev veth2 >"$T/marks.txt"
 	# A second daemon must refuse (pin dir locked).
 	"$ROBOT" attach veth1 >"$T/second.out" 2>&1
 	echo $? >"$T/second.rc"
@@ -170,13 +170,24 @@ for p in "$CL veth0" "$GW veth1" "$GW veth2" "$SV veth3"; do
 	ip netns exec $1 ethtool -K $2 tso off gso off gro off >/dev/null 2>&1
 done
 
-# Count forwarded packets by mark (class + 1) on the gateway's egress,
-# ahead of our filter (prio 1 < ours): fw filters, action continue.
-ip netns exec $GW tc qdisc add dev veth2 clsact
-for m in 1 2 3 4 5 6 7; do
-	ip netns exec $GW tc filter add dev veth2 egress prio 1 handle $m/0xff \
-		fw action continue
+# Count forwarded packets by mark (class + 1) on the gateway's egress: an
+# htb root qdisc with one class per mark, 1:MARK, and a classic-BPF
+# classifier whose classid is 0x10000 + (skb->mark & 0xff) (0: no match,
+# default class 1:99). cls_fw/cls_basic/gact are not in every kernel.
+#   ld mark; and #0xff; jeq #0 -> ret 0; add #0x10000; ret a
+ip netns exec $GW tc qdisc add dev veth2 root handle 1: htb default 99
+for m in 1 2 3 4 5 6 7 99; do
+	ip netns exec $GW tc class add dev veth2 parent 1: classid 1:$m \
+		htb rate 10gbit quantum 1514
 done
+ip netns exec $GW tc filter add dev veth2 parent 1: prio 1 handle 1 bpf \
+	bytecode "6,32 0 0 4294963208,84 0 0 255,21 2 0 0,4 0 0 65536,22 0 0 0,6 0 0 0" \
+	classid 1:99 || skip "no classic-BPF classifier"
+# A foreign filter in a clsact of veth2 that matches nothing: the daemon
+# must leave that clsact (not its own) in place.
+ip netns exec $GW tc qdisc add dev veth2 clsact
+ip netns exec $GW tc filter add dev veth2 ingress prio 1 handle 5 bpf \
+	bytecode "1,6 0 0 0"
 
 # ------------------------------------------------------------ daemon
 ip netns exec $GW "$0" __gw "$T" "$MODELS" &
@@ -199,11 +210,14 @@ import socket, threading
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.77.2.1", 8080)); s.listen(64); s.settimeout(30)
 def serve(c):
-    with c:
-        while True:
-            d = c.recv(4096)
-            if not d: break
-            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(d) + d)
+    try:
+        with c:
+            while True:
+                d = c.recv(4096)
+                if not d: break
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(d) + d)
+    except OSError:
+        pass
 try:
     while True:
         c, _ = s.accept()
@@ -236,7 +250,7 @@ done
 
 # ------------------------------------------------------------ checks
 python3 - "$T" <<'EOF' || FAILED=1
-import json, sys
+import json, re, sys
 T = sys.argv[1]
 bad = []
 def check(cond, what):
@@ -264,11 +278,12 @@ check(all(f["class"] == f["robust_class"] and f["fdd"] for f in robust),
 tcp = [f for f in flows if f["dport"] == 8080 and f["dst"] == "10.77.2.1"]
 check(len(tcp) == 12, "the 12 real TCP flows are in the table (%d)" % len(tcp))
 
-marked = 0
-for f in json.load(open(T + "/marks.json")):
-    for a in f.get("options", {}).get("actions", []):
-        marked += a.get("stats", {}).get("packets", 0)
-check(marked > 0, "forwarded packets counted by mark (%d)" % marked)
+marked = {}
+txt = open(T + "/marks.txt").read()
+for minor, pkts in re.findall(r"class htb 1:([0-9a-f]+) .*?\n\s*Sent \d+ bytes (\d+) pkt", txt):
+    if 1 <= int(minor, 16) <= 7 and int(pkts):
+        marked[int(minor, 16)] = int(pkts)
+check(sum(marked.values()) > 0, "forwarded packets carry class marks %s" % marked)
 
 status = json.load(open(T + "/status.json"))
 check(status["running"] and len(status["interfaces"]) == 2,
