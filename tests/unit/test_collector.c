@@ -3,7 +3,8 @@
  * Unit tests of the FDD window collector (user/collector.c): in-order and
  * out-of-order assembly, duplicates, late records, short flows closed by
  * the idle timeout, eviction under memory pressure, flush, flow
- * incarnations, and the padding of short windows for the Robust model.
+ * incarnations, the "already has a verdict" hook, and the padding of
+ * short windows for the Robust model (robot_robust_featurize).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <cmocka.h>
 #include "collector.h"
+#include "robust.h"
 
 #define MS 1000000ull
 #define MAX_OUT 64
@@ -331,6 +333,57 @@ static void test_closed_fn(void **state)
 	robot_coll_free(c);
 }
 
+/* A short window (idle timeout, a lost packet) is padded for the Robust
+ * model as the trainer pads short flows: real rows first in seq order,
+ * then all-zero rows (presence mask 0).
+ */
+static void test_window_padding(void **state)
+{
+	float x[ROBOT_ROBUST_IN], y[ROBOT_ROBUST_IN];
+	struct sink s;
+	struct robot_coll *c = mk(8, 100 * MS, &s);
+	int i, j, rows;
+
+	add(c, 9, 900, 0, 10 * MS);
+	add(c, 9, 900, 2, 11 * MS);
+	add(c, 9, 900, 1, 12 * MS);
+	add(c, 9, 900, 4, 13 * MS);
+	robot_coll_expire(c, 200 * MS);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.w[0].n_pkts, 4);
+	/* Beyond n_pkts the window holds zeros. */
+	for (i = 4; i < ROBOT_WINDOW; i++)
+		assert_int_equal(s.w[0].pkts[i].ip_len, 0);
+	rows = robot_robust_featurize(s.w[0].pkts, s.w[0].n_pkts, x);
+	assert_int_equal(rows, 4);
+	for (i = 0; i < ROBOT_WINDOW; i++) {
+		const float *r = x + i * ROBOT_ROBUST_FEAT;
+
+		if (i < 4) {
+			assert_true(r[ROBOT_HDR_LEN + 3] == 1.0f); /* mask */
+			assert_true(r[ROBOT_HDR_LEN] > 0.0f); /* ip_len */
+			continue;
+		}
+		for (j = 0; j < ROBOT_ROBUST_FEAT; j++)
+			assert_true(r[j] == 0.0f);
+	}
+	/* Packet sizes in seq order: 900, 901, 902, 904. */
+	assert_true(x[ROBOT_HDR_LEN] < x[ROBOT_ROBUST_FEAT + ROBOT_HDR_LEN]);
+	assert_true(x[2 * ROBOT_ROBUST_FEAT + ROBOT_HDR_LEN] <
+		    x[3 * ROBOT_ROBUST_FEAT + ROBOT_HDR_LEN]);
+	/* Same input as the trainer's: the flow's packets in order. */
+	{
+		struct robot_pkt_feat ref[4];
+		static const int seqs[4] = { 0, 1, 2, 4 };
+
+		for (i = 0; i < 4; i++)
+			ref[i] = mkev(9, 900, seqs[i]).feat;
+		robot_robust_featurize(ref, 4, y);
+		assert_memory_equal(x, y, sizeof(x));
+	}
+	robot_coll_free(c);
+}
+
 static void test_bad_args(void **state)
 {
 	assert_null(robot_coll_new(0, 1, count_emit, NULL));
@@ -351,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_eviction_many),
 		cmocka_unit_test(test_incarnations),
 		cmocka_unit_test(test_closed_fn),
+		cmocka_unit_test(test_window_padding),
 		cmocka_unit_test(test_bad_args),
 	};
 
