@@ -80,7 +80,7 @@ static int engine_open_gpu(struct robot_engine *e, const char *path,
 	gpu_lib_path(lib, sizeof(lib));
 	e->dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!e->dl) {
-		pr_info("No GPU engine: %s\n", dlerror());
+		pr_info("%s\n", dlerror());
 		return -ENOENT;
 	}
 	abi = (gpu_abi_fn)dlsym(e->dl, ROBOT_GPU_SYM_ABI);
@@ -149,9 +149,11 @@ int robot_engine_open(struct robot_engine *e, const char *models_dir,
 	}
 	if (device == ROBOT_DEV_GPU || device == ROBOT_DEV_AUTO) {
 		err = engine_open_gpu(e, path, max_batch);
-		if (err && device == ROBOT_DEV_GPU)
-			pr_warn("--device gpu: no usable GPU engine, using the "
-				"CPU\n");
+		if (err)
+			pr_warn("--device %s: no usable GPU engine (%s), the "
+				"Robust model runs on the CPU\n",
+				device == ROBOT_DEV_GPU ? "gpu" : "auto",
+				strerror(-err));
 	}
 	pr_info("Robust model %s version %u on %s\n", path, e->version,
 		e->device == ROBOT_DEV_GPU ? "GPU" : "CPU");
@@ -450,6 +452,7 @@ static void reload(struct robot_daemon *d)
 	}
 	if (err) {
 		d->ds.reload_errors++;
+		stats_write(d);
 		snprintf(msg, sizeof(msg), "refused (%s), models unchanged",
 			 strerror(-err));
 		log_event(d, "reload", msg);
@@ -460,6 +463,7 @@ static void reload(struct robot_daemon *d)
 	d->ds.reloads++;
 	snprintf(msg, sizeof(msg), "fast version %u, robust version %u",
 		 d->fast_ver, d->eng.version);
+	stats_write(d); /* `robot status` shows the new versions now */
 	log_event(d, "reload", msg);
 }
 

@@ -64,6 +64,14 @@ gw_side() {
 	"$ROBOT" stats --prometheus >"$T/stats.prom"
 	"$ROBOT" flows --json >"$T/flows.json"
 	tc -s class show dev veth2 >"$T/marks.txt"
+	# SIGHUP: both models reloaded (atomic slot swap).
+	kill -HUP $D
+	for _ in $(seq 50); do
+		grep -q '"reload"' "$T/daemon.log" && break
+		sleep 0.1
+	done
+	grep '"reload"' "$T/daemon.log" >"$T/reload.log"
+	"$ROBOT" stats --json >"$T/stats_after_reload.json"
 	# A second daemon must refuse (pin dir locked).
 	"$ROBOT" attach veth1 >"$T/second.out" 2>&1
 	echo $? >"$T/second.rc"
@@ -125,7 +133,7 @@ if [ ! -f "$MODELS/fast.model" ] || [ ! -f "$MODELS/robust.model" ]; then
 	mkdir -p "$MODELS"
 	echo "training a model into $MODELS (split A) ..."
 	"$ROBOT" train --data "$DATA" --split A --out "$MODELS" \
-		>"$MODELS/train.log" 2>&1 ||
+		--fast-epochs 10 --robust-epochs 5 >"$MODELS/train.log" 2>&1 ||
 		skip "robot train failed (see $MODELS/train.log)"
 fi
 
@@ -298,6 +306,10 @@ prom = open(T + "/stats.prom").read()
 check('robot_datapath_total{counter="packets"}' in prom, "prometheus output")
 check("per second" in open(T + "/stats_rate.txt").read(), "stats --interval rates")
 
+rl = open(T + "/reload.log").read()
+check("fast version" in rl, "SIGHUP reloads the models (%s)" % rl.strip())
+check(json.load(open(T + "/stats_after_reload.json"))["daemon"]["reloads"] == 1,
+      "reload counted")
 check(open(T + "/daemon.rc").read().strip() == "0", "daemon exit 0 on SIGTERM")
 for name, what in (("left.pins", "no pins, no state file"),
                    ("left.xdp", "no XDP program"),
