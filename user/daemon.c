@@ -352,7 +352,8 @@ static void batch_run(struct robot_daemon *d)
 		}
 		d->ds.verdicts++;
 		t1 = now_ns();
-		lat = t1 > w->last_ns ? (t1 - w->last_ns) / 1000 : 0;
+		lat = t1 > d->batch_ready_ns[i] ?
+			      (t1 - d->batch_ready_ns[i]) / 1000 : 0;
 		d->ds.lat[robot_lat_bucket(lat)]++;
 		log_verdict(d, w, &f, cls[i], lat);
 	}
@@ -363,11 +364,14 @@ static void batch_run(struct robot_daemon *d)
 static void on_window(const struct robot_coll_window *w, void *ctx)
 {
 	struct robot_daemon *d = ctx;
+	__u64 now;
 
 	if (!d->eng.cpu && !d->eng.gpu)
 		return; /* count-only */
+	now = now_ns();
 	if (!d->n_batch)
-		d->batch_first_ns = now_ns();
+		d->batch_first_ns = now;
+	d->batch_ready_ns[d->n_batch] = now;
 	d->batch[d->n_batch++] = *w;
 	if (d->n_batch >= d->o.batch)
 		batch_run(d);
@@ -500,7 +504,8 @@ static int loop_init(struct robot_daemon *d, int *sfd, int *tfd)
 	d->coll = robot_coll_new(d->o.max_pending, d->o.idle_timeout_ns,
 				 on_window, d);
 	d->batch = calloc(d->o.batch, sizeof(*d->batch));
-	if (!d->coll || !d->batch)
+	d->batch_ready_ns = calloc(d->o.batch, sizeof(*d->batch_ready_ns));
+	if (!d->coll || !d->batch || !d->batch_ready_ns)
 		return -ENOMEM;
 	robot_coll_set_closed_fn(d->coll, flow_closed);
 	d->rb = ring_buffer__new(d->events_fd, on_event, d, NULL);
@@ -588,7 +593,9 @@ out:
 	robot_coll_free(d->coll);
 	d->coll = NULL;
 	free(d->batch);
+	free(d->batch_ready_ns);
 	d->batch = NULL;
+	d->batch_ready_ns = NULL;
 	if (sfd >= 0)
 		close(sfd);
 	if (tfd >= 0)

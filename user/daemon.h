@@ -78,6 +78,7 @@ struct robot_daemon {
 	struct robot_engine eng;
 	struct robot_coll *coll;
 	struct robot_coll_window *batch; /* queued windows */
+	__u64 *batch_ready_ns;    /* when each was handed over */
 	__u32 n_batch;
 	__u64 batch_first_ns;     /* when the oldest queued window came */
 	struct robot_dstats ds;

@@ -27,7 +27,7 @@ int robot_lat_bucket(__u64 us)
 
 	if (us < 1)
 		return 0;
-	/* 4 * log2(us), rounded down; 1 us -> 0, 2^15.75 us -> 63. */
+	/* 4 * log2(us), rounded down; 1 us -> 0, 2^23.75 us and more -> 95. */
 	b = (int)floor(4.0 * log2((double)us));
 	if (b < 0)
 		b = 0;

@@ -28,7 +28,7 @@
 #define ROBOT_MAP_DAEMON robot_daemon_v1
 
 #define ROBOT_IFACES_MAX 16
-#define ROBOT_LAT_BUCKETS 64 /* latency histogram, see robot_lat_bucket */
+#define ROBOT_LAT_BUCKETS 96 /* latency histogram: 1 us .. 2^24 us (16.8 s) */
 
 /* Value of the robot_daemon_v1 map (key 0). All counters are totals
  * since the daemon started; times are CLOCK_MONOTONIC ns.
@@ -56,9 +56,10 @@ struct robot_dstats {
 	__u64 reloads;        /* SIGHUP reloads done */
 	__u64 reload_errors;  /* SIGHUP reloads refused */
 	__u64 infer_ns;       /* time spent in inference */
-	/* Verdict latency, from the window's last record to the verdict
-	 * written: bucket b counts latencies in [lat_lo(b), lat_lo(b+1)) us
-	 * (robot_lat_bucket()).
+	/* Verdict latency, from the window's hand-over by the collector
+	 * (complete, idle, evicted) to its verdict in the flow map: batch
+	 * wait + inference + write. Bucket b counts latencies in
+	 * [lat_lo(b), lat_lo(b+1)) us (robot_lat_bucket()).
 	 */
 	__u64 lat[ROBOT_LAT_BUCKETS];
 };
