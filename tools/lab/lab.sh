@@ -356,14 +356,14 @@ cmd_run_apps() {
 cmd_capture() {
 	local out=$1 secs=$2 pcap name tpid
 	mkdir -p "$out/pcap" || die "cannot create $out/pcap"
-	name=lab-$(date -u +%Y%m%dT%H%M%S).pcap
+	name=${LAB_PCAP_NAME:-lab-$(date -u +%Y%m%dT%H%M%SZ).pcap}
 	pcap=$(cd "$out/pcap" && pwd)/$name
 	trap 'log "interrupted"; cmd_down; exit 130' INT TERM
 	trap 'cmd_down' EXIT
 	cmd_up
 	trap 'log "interrupted"; cmd_down; exit 130' INT TERM
 	ip netns exec $NS_G tcpdump -i veth1 -s0 -U --immediate-mode -n \
-		-w "$pcap" ip >"$D/log/tcpdump.log" 2>&1 </dev/null &
+		-Z root -w "$pcap" ip >"$D/log/tcpdump.log" 2>&1 </dev/null &
 	tpid=$!
 	sleep 1
 	kill -0 $tpid 2>/dev/null || die "tcpdump failed: $(cat $D/log/tcpdump.log)"
@@ -372,7 +372,7 @@ cmd_capture() {
 	sleep 1
 	kill -INT $tpid 2>/dev/null
 	wait $tpid 2>/dev/null
-	cmd_apps >"$out/lab-apps.txt"
+	APPS=$(sel_apps all) cmd_apps >"$out/lab-apps.txt"
 	echo "$pcap"
 	cmd_down
 	trap - EXIT INT TERM
