@@ -830,6 +830,13 @@ int do_attach(int argc, char **argv)
 		free(d);
 		return err > 0 ? ROBOT_EXIT_OK : ROBOT_EXIT_USAGE;
 	}
+	if (!robot_caps_have(CAP_NET_ADMIN) ||
+	    (!robot_caps_have(CAP_BPF) && !robot_caps_have(CAP_SYS_ADMIN))) {
+		pr_warn("robot attach needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN "
+			"and CAP_SYS_ADMIN (run it as root)\n");
+		free(d);
+		return ROBOT_EXIT_FAIL;
+	}
 	default_models(&d->o);
 	libxdp_set_print(libxdp_print);
 	signals_setup();
