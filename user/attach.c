@@ -112,8 +112,8 @@ out:
 }
 
 /* Our tc filter on one hook: delete it if its name or id is ours. */
-static int tc_cleanup_hook(struct nl_sock *nl, const struct robot_iface_state *s,
-			   int dir)
+static int tc_cleanup_hook(struct nl_sock *nl,
+			   const struct robot_iface_state *s, int dir)
 {
 	struct robot_tc_filter f[8];
 	int n, i;

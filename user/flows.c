@@ -144,7 +144,8 @@ int do_flows(int argc, char **argv)
 		case 'n':
 			errno = 0;
 			limit = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || optarg[0] == '-') {
+			if (errno || *end || end == optarg ||
+			    optarg[0] == '-') {
 				fprintf(stderr, "robot flows: bad --limit '%s'\n",
 					optarg);
 				return ROBOT_EXIT_USAGE;
