@@ -626,7 +626,7 @@ static void attach_usage(FILE *f)
 		"  --idle-timeout MS     close short FDD windows after MS idle (default 2000)\n"
 		"  --batch N             windows per inference batch (default 64)\n"
 		"  --batch-deadline MS   oldest window waits at most MS (default 20)\n"
-		"  --max-pending N       FDD flows assembled at once (default 65536)\n"
+		"  --max-pending N       FDD flows assembled at once (default 16384)\n"
 		"  --help\n",
 		ROBOT_FLOWS_DEFAULT, ROBOT_EVENTS_DEFAULT);
 }
@@ -662,7 +662,7 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 	o->idle_timeout_ns = 2000ull * 1000000;
 	o->batch = 64;
 	o->batch_deadline_ns = 20ull * 1000000;
-	o->max_pending = 65536;
+	o->max_pending = 16384;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", attach_opts, NULL)) != -1) {
 		switch (c) {

@@ -179,8 +179,6 @@ static void print_text(const struct stats_snap *s, const struct stats_snap *p)
 
 	printf("datapath%s\n", p ? "                         total        per second" : "");
 	for (k = 0; k < ROBOT_STAT_MAX; k++) {
-		if (k == ROBOT_STAT_ROBUST_VERDICTS)
-			continue; /* a daemon counter, below */
 		stat_name(k, name, sizeof(name));
 		printf("  %-24s %14llu", name, (unsigned long long)s->c[k]);
 		if (p && dt > 0)
@@ -326,6 +324,11 @@ static int snap(int sfd, int dfd, struct stats_snap *s)
 	if (err)
 		return err;
 	s->have_ds = !dstats_read(dfd, &s->ds);
+	/* Only BPF writes the per-CPU map: the daemon counts its verdicts
+	 * in its own map.
+	 */
+	if (s->have_ds)
+		s->c[ROBOT_STAT_ROBUST_VERDICTS] = s->ds.verdicts;
 	s->t = mono_s();
 	return 0;
 }
