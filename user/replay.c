@@ -626,13 +626,20 @@ int robot_replay_run(const struct robot_replay_opts *o, char *const *files,
 		}
 		robot_coll_set_closed_fn(r->coll, flow_closed);
 		err = replay_file(r, files[i]);
-		if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EIO) {
-			sum->file_errors++;
+		if (err == -EINVAL || err == -EPROTONOSUPPORT) {
+			sum->file_errors++; /* not a capture we read */
 			err = 0;
-		} else if (err) {
+		} else if (err && err != -EIO) {
 			break;
 		} else {
-			sum->files++;
+			/* A damaged capture (-EIO): its flows up to the
+			 * damage are reported, the file counts as an error.
+			 */
+			if (err)
+				sum->file_errors++;
+			else
+				sum->files++;
+			err = 0;
 			if (report_flows(r, cb, ctx))
 				i = n_files; /* the callback asked to stop */
 		}
@@ -711,7 +718,7 @@ static void print_summary(const struct robot_replay_summary *s, int json)
 	int i;
 
 	if (!json) {
-		printf("summary: %s, %u captures (%u unreadable), %llu packets "
+		printf("summary: %s, %u captures (+%u unreadable or damaged), %llu packets "
 		       "(%llu cut), %llu flows, %llu FDD, %llu records, %llu "
 		       "windows, %llu robust verdicts\n",
 		       s->bpf ? "BPF_PROG_TEST_RUN" : "emulated", s->files,
@@ -738,7 +745,7 @@ static void print_summary(const struct robot_replay_summary *s, int json)
 	json_obj_open(&j, "summary");
 	json_str(&j, "mode", s->bpf ? "bpf" : "emulated");
 	json_u64(&j, "captures", s->files);
-	json_u64(&j, "unreadable", s->file_errors);
+	json_u64(&j, "unreadable_or_damaged", s->file_errors);
 	json_u64(&j, "packets", s->packets);
 	json_u64(&j, "truncated", s->truncated);
 	json_u64(&j, "flows", s->flows);

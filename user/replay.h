@@ -43,7 +43,7 @@ struct robot_replay_flow {
 struct robot_replay_summary {
 	int bpf;                 /* 1: BPF_PROG_TEST_RUN, 0: emulation */
 	__u32 files;             /* captures replayed */
-	__u32 file_errors;       /* captures skipped (unreadable...) */
+	__u32 file_errors;       /* unreadable or damaged captures */
 	__u64 packets;           /* packets run */
 	__u64 truncated;         /* frames cut to the test-run maximum */
 	__u64 flows;             /* flows reported */
@@ -59,8 +59,10 @@ struct robot_replay_summary {
 typedef int (*robot_replay_flow_fn)(const struct robot_replay_flow *f,
 				    void *ctx);
 
-/* Replay files in order. 0 or -errno (-EINVAL: bad model, ...). A capture
- * that cannot be read is reported, counted in file_errors and skipped.
+/* Replay files in order. 0 or -errno (-EINVAL: bad model, ...). A file
+ * that is not a readable capture is reported, counted in file_errors and
+ * skipped; a capture damaged midway is counted in file_errors too, and
+ * the flows of its packets before the damage are reported.
  */
 int robot_replay_run(const struct robot_replay_opts *o, char *const *files,
 		     int n_files, robot_replay_flow_fn cb, void *ctx,
