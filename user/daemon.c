@@ -126,6 +126,12 @@ int robot_engine_open(struct robot_engine *e, const char *models_dir,
 	if (snprintf(path, sizeof(path), "%s/%s", models_dir,
 		     ROBOT_ROBUST_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
+	if (access(path, F_OK) && errno == ENOENT) {
+		/* A Fast-only model directory (robot train --fast-only). */
+		pr_warn("%s: absent, FDD flows keep their fast verdict "
+			"(stage collected)\n", path);
+		return 0;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

@@ -105,6 +105,7 @@ int robot_iface_cleanup(struct nl_sock *nl, const struct robot_iface_state *s,
 #define ROBOT_FAST_FILE "fast.model"
 #define ROBOT_ROBUST_FILE "robust.model"
 
+/* 0 with e->device ROBOT_DEV_NONE when models_dir has no robust.model. */
 int robot_engine_open(struct robot_engine *e, const char *models_dir,
 		      int device, __u32 max_batch);
 int robot_engine_classify(struct robot_engine *e,

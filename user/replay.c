@@ -568,17 +568,11 @@ static int replay_setup(struct replay *r)
 	err = robot_fastq_load(path, r->q, NULL, NULL);
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "%s/%s", r->o->models_dir,
-		 ROBOT_ROBUST_FILE);
-	if (access(path, R_OK)) {
-		pr_warn("%s: absent, FDD flows get no robust verdict\n", path);
-	} else {
-		err = robot_engine_open(&r->eng, r->o->models_dir,
-					ROBOT_DEV_CPU, REPLAY_BATCH);
-		if (err)
-			return err;
-		r->have_robust = 1;
-	}
+	err = robot_engine_open(&r->eng, r->o->models_dir, ROBOT_DEV_CPU,
+				REPLAY_BATCH);
+	if (err)
+		return err;
+	r->have_robust = r->eng.cpu != NULL;
 	r->max_batch = REPLAY_BATCH;
 	r->batch = calloc(r->max_batch, sizeof(*r->batch));
 	if (!r->batch)

@@ -138,6 +138,15 @@ if [ ! -f "$MODELS/fast.model" ] || [ ! -f "$MODELS/robust.model" ]; then
 fi
 
 T=$(mktemp -d /tmp/robot-e2e.XXXXXX)
+
+# ------------------------------------------------------------ replay
+# The same captures offline: BPF_PROG_TEST_RUN vs the userspace emulation
+# must agree flow by flow (Ethernet, Linux SLL and raw-IP captures).
+RP="$DATA/pcap/skype.pcap $DATA/pcap/hangout.pcap $DATA/pcap/KakaoTalk_chat.pcap $DATA/pcap/dingtalk.pcap"
+"$ROBOT" replay --json --models "$MODELS" $RP >"$T/replay_bpf.json" 2>"$T/replay_bpf.err"
+echo $? >"$T/replay_bpf.rc"
+"$ROBOT" replay --json --emulate --models "$MODELS" $RP >"$T/replay_emu.json" 2>"$T/replay_emu.err"
+echo $? >"$T/replay_emu.rc"
 S=$$
 CL=robot-cl-$S GW=robot-gw-$S SV=robot-sv-$S
 FAILED=0
@@ -325,6 +334,27 @@ left = open(T + "/detach.left").read().strip()
 check(left == "", "after robot detach: nothing left" + (" (%s)" % left if left else ""))
 check(open(T + "/detach.clsact1").read().strip() == "",
       "robot detach removes the clsact the daemon created")
+
+def replay(name):
+    flows, summ = {}, None
+    for l in open(T + "/" + name):
+        o = json.loads(l)
+        if "summary" in o:
+            summ = o["summary"]
+            continue
+        k = (o["file"], o["src"], o["sport"], o["dst"], o["dport"], o["proto"])
+        flows[k] = (o["packets"], o["fast_class"], o["fdd"], o["class"], o["stage"])
+    return flows, summ
+check(open(T + "/replay_bpf.rc").read().strip() == "0", "replay exit 0")
+rb, sb = replay("replay_bpf.json")
+re_, se = replay("replay_emu.json")
+check(sb and sb["mode"] == "bpf" and sb["captures"] == 4, "replay ran BPF_PROG_TEST_RUN on 4 captures")
+check(se and se["mode"] == "emulated", "replay --emulate")
+check(len(rb) > 100 and rb == re_, "replay: BPF and emulation agree on all %d flows" % len(rb))
+check(sb and sb["robust_verdicts"] > 0 and sb["windows"] == sb["robust_verdicts"],
+      "replay: one verdict per window")
+check(sum(1 for v in rb.values() if v[4] == "robust") == sb["robust_verdicts"],
+      "replay: one window per FDD flow")
 sys.exit(1 if bad else 0)
 EOF
 if [ "$FAILED" != 0 ]; then
