@@ -94,7 +94,8 @@ static int xdp_cleanup(const struct robot_iface_state *s, int xdp_fd,
 		p = xdp_multiprog__main_prog(mp);
 		if (p && (xdp_program__id(p) == s->xdp_prog_id ||
 			  !strcmp(xdp_program__name(p), ROBOT_XDP_PROG)))
-			err = xdp_program__detach(p, s->ifindex, s->mode, 0);
+			err = xdp_program__detach(p, s->ifindex,
+					xdp_multiprog__attach_mode(mp), 0);
 		goto out;
 	}
 	for (p = xdp_multiprog__next_prog(NULL, mp); p;
