@@ -285,6 +285,15 @@ static void pins_chmod(struct bpf_object *obj)
 			chmod(bpf_map__pin_path(m), 0600);
 }
 
+/* Record what is attached so far: a daemon killed in the middle of
+ * setup still leaves robot detach (or the next daemon) a complete list.
+ */
+static void state_save(struct robot_daemon *d)
+{
+	if (!robot_state_write(robot_state_path(), &d->st))
+		d->state_written = 1;
+}
+
 static int attach_xdp(struct robot_daemon *d, struct robot_iface_state *s)
 {
 	char buf[256];
@@ -302,6 +311,7 @@ static int attach_xdp(struct robot_daemon *d, struct robot_iface_state *s)
 	}
 	s->mode = d->o.mode;
 	s->xdp_prog_id = xdp_program__id(d->xdp);
+	state_save(d);
 	return 0;
 }
 
@@ -323,6 +333,7 @@ static int attach_tc(struct robot_daemon *d, struct robot_iface_state *s)
 	int err;
 
 	err = robot_tcnl_clsact_add(d->nl, s->ifindex, &s->clsact_created);
+	state_save(d);
 	if (err) {
 		pr_warn("%s: couldn't add the clsact qdisc: %s\n", s->name,
 			strerror(-err));
@@ -345,6 +356,7 @@ static int attach_tc(struct robot_daemon *d, struct robot_iface_state *s)
 					 "priority is there: robot detach?)" :
 					 "");
 	s->tc_prog_id = prog_id_of_fd(d->tc_fd);
+	state_save(d);
 	return err;
 }
 
@@ -531,7 +543,6 @@ int robot_daemon_setup(struct robot_daemon *d)
 			return err;
 	}
 	err = setup_ifaces(d);
-	d->state_written = !robot_state_write(robot_state_path(), &d->st);
 	if (err)
 		return err;
 	d->ds.pid = d->st.pid;
@@ -734,6 +745,14 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 		}
 	}
 	for (; optind < argc; optind++) {
+		for (c = 0; c < o->n_ifaces; c++)
+			if (!strcmp(o->ifnames[c], argv[optind]))
+				break;
+		if (c < o->n_ifaces) {
+			fprintf(stderr, "robot: interface '%s' given twice\n",
+				argv[optind]);
+			return -EINVAL;
+		}
 		if (o->n_ifaces >= ROBOT_IFACES_MAX) {
 			fprintf(stderr, "robot: at most %d interfaces\n",
 				ROBOT_IFACES_MAX);
