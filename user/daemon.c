@@ -410,7 +410,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct robot_daemon *d = ctx;
 
 	if (size < sizeof(struct robot_event)) {
-		d->ds.invalid++;
+		d->rb_short++;
 		return 0;
 	}
 	robot_coll_add(d->coll, data, now_ns());
@@ -427,7 +427,7 @@ static void stats_write(struct robot_daemon *d)
 	d->ds.records = cs.records;
 	d->ds.dups = cs.dups;
 	d->ds.late = cs.late;
-	d->ds.invalid = cs.invalid;
+	d->ds.invalid = cs.invalid + d->rb_short;
 	for (i = 0; i < ROBOT_COLL_REASON_MAX; i++)
 		d->ds.windows[i] = cs.windows[i];
 	d->ds.pending = cs.pending;

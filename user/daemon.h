@@ -82,6 +82,7 @@ struct robot_daemon {
 	__u32 n_batch;
 	__u64 batch_first_ns;     /* when the oldest queued window came */
 	struct robot_dstats ds;
+	__u64 rb_short;           /* ringbuf records of the wrong size */
 	__u32 fast_ver;
 };
 
