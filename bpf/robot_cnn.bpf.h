@@ -55,6 +55,8 @@ _Static_assert(ROBOT_BPF_C1 == ROBOT_FASTQ_DEF_C1 &&
 
 /* Per-CPU state (value of ROBOT_MAP_PERCPU). Not ABI: only BPF reads it. */
 struct robot_percpu {
+	__u64 clk_jiffies; /* coarse clock cache: jiffies when read */
+	__u64 clk_ns;      /* bpf_ktime_get_coarse_ns() then */
 	__u64 tb_last_ns; /* token bucket: last refill, ns */
 	__u64 tb_tokens;  /* token bucket: tokens * 1e9 */
 	/* CNN input, zero padded: [7] = left pad, [8..71] = hdr, [72] pad */

@@ -36,7 +36,7 @@ struct xt {
  * with a live Robot), flows/ringbuf sized as given. classify_any: the
  * rodata tunable.
  */
-static int xt_open(struct xt *t, __u32 flows, __u32 events, int classify_any)
+static __attribute__((unused)) int xt_open(struct xt *t, __u32 flows, __u32 events, int classify_any)
 {
 	struct bpf_map *m;
 	int err;
@@ -68,7 +68,7 @@ static int xt_open(struct xt *t, __u32 flows, __u32 events, int classify_any)
 	return 0;
 }
 
-static void xt_close(struct xt *t)
+static __attribute__((unused)) void xt_close(struct xt *t)
 {
 	if (t->skel)
 		robot_bpf__destroy(t->skel);
@@ -76,7 +76,7 @@ static void xt_close(struct xt *t)
 }
 
 /* Sum of a per-CPU counter. */
-static __u64 xt_stat(struct xt *t, __u32 idx)
+static __attribute__((unused)) __u64 xt_stat(struct xt *t, __u32 idx)
 {
 	int n = libbpf_num_possible_cpus();
 	__u64 v[n], sum = 0;
@@ -89,7 +89,7 @@ static __u64 xt_stat(struct xt *t, __u32 idx)
 	return sum;
 }
 
-static void xt_stats(struct xt *t, __u64 *out)
+static __attribute__((unused)) void xt_stats(struct xt *t, __u64 *out)
 {
 	__u32 i;
 
@@ -98,7 +98,7 @@ static void xt_stats(struct xt *t, __u64 *out)
 }
 
 /* Run XDP once; returns the XDP verdict or -errno. */
-static int xt_run_xdp(struct xt *t, const void *pkt, __u32 len, void *out,
+static __attribute__((unused)) int xt_run_xdp(struct xt *t, const void *pkt, __u32 len, void *out,
 		      __u32 *out_len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
@@ -115,7 +115,7 @@ static int xt_run_xdp(struct xt *t, const void *pkt, __u32 len, void *out,
 }
 
 /* Run tc once with ctx (mark/priority/ingress_ifindex in, out). */
-static int xt_run_tc(struct xt *t, const void *pkt, __u32 len,
+static __attribute__((unused)) int xt_run_tc(struct xt *t, const void *pkt, __u32 len,
 		     struct __sk_buff *ctx)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
@@ -331,7 +331,7 @@ static __u32 pkt_random(__u8 *b, __u32 flow_no)
 }
 
 /* Parse in userspace, as the program does. */
-static int pkt_parse(const __u8 *b, __u32 len, struct robot_parsed *p)
+static __attribute__((unused)) int pkt_parse(const __u8 *b, __u32 len, struct robot_parsed *p)
 {
 	robot_feat_zero(p);
 	return robot_parse_frame(b, b + len, p);
