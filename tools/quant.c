@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 #include "quant.h"
 
 void quant_multiplier(double M, __s32 *mult, __u8 *shift)
@@ -70,10 +71,11 @@ static float percentile(float *v, int n, double p)
  */
 static void quant_layer(const float *w, const float *b, int cout, int cin,
 			int k, const float *sx, const float *sy, __s8 *wq,
-			__s32 *bq, __s32 *mult, __u8 *shift, double in_max)
+			__s32 *bq, __s32 *mult, __u8 *shift, double in_max,
+			const double *U)
 {
-	int o, i, j, n = cin * k;
-	double amax, sw, v, lim;
+	int o, i, j, t, n = cin * k;
+	double amax, sw, v, lim, r[ROBOT_FASTQ_FLAT_MAX], e;
 
 	lim = 2147483647.0 - (double)n * 127.0 * in_max - 1;
 	for (o = 0; o < cout; o++) {
@@ -84,11 +86,21 @@ static void quant_layer(const float *w, const float *b, int cout, int cin,
 						       (double)sx[i]));
 		sw = amax > 0 ? amax / 127.0 : 1.0;
 		for (i = 0; i < cin; i++)
-			for (j = 0; j < k; j++) {
-				v = nearbyint(w[(o * cin + i) * k + j] * sx[i] / sw);
-				wq[o * n + i * k + j] =
-					(__s8)fmax(-127, fmin(127, v));
-			}
+			for (j = 0; j < k; j++)
+				r[i * k + j] = w[(o * cin + i) * k + j] * sx[i] / sw;
+		/* GPTQ: round in order, pushing each rounding error onto
+		 * the weights not yet rounded (U: upper Cholesky factor of
+		 * the inverse input Hessian)
+		 */
+		for (j = 0; j < n; j++) {
+			v = fmax(-127, fmin(127, nearbyint(r[j])));
+			wq[o * n + j] = (__s8)v;
+			if (!U)
+				continue;
+			e = (r[j] - v) / U[j * n + j];
+			for (t = j + 1; t < n; t++)
+				r[t] -= e * U[j * n + t];
+		}
 		v = nearbyint(b[o] / sw);
 		bq[o] = (__s32)fmax(-lim, fmin(lim, v));
 		quant_multiplier(sw / sy[o], &mult[o], &shift[o]);
@@ -144,7 +156,52 @@ static int calib_collect(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
 	return 0;
 }
 
-/* Per-channel percentile scales of act [n][ch][len] (uint8 range). */
+/* Clip value of v[0..m) (sorted ascending, >= 0) with the least squared
+ * error after uniform quantization to `levels` steps over [0, clip]:
+ * clipping error of the values above plus the rounding error (step^2/12
+ * per value) of those below. Candidates: the p-th percentile for p in
+ * 90..100 and fractions of the maximum.
+ */
+static float mse_clip(const float *v, int m, int levels)
+{
+	double best = -1, err, c, step, ex;
+	float bestc;
+	int j, k, lo, hi, mid;
+
+	if (m <= 0 || v[m - 1] <= 0)
+		return 0;
+	bestc = v[m - 1];
+	for (k = 0; k < 48; k++) {
+		c = v[m - 1] * (1.0 - k * 0.02);
+		if (c <= 0)
+			break;
+		step = c / levels;
+		/* hi = first index with v > c */
+		lo = 0;
+		hi = m;
+		while (lo < hi) {
+			mid = (lo + hi) / 2;
+			if (v[mid] > c)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		err = (double)hi * step * step / 12.0;
+		for (j = hi; j < m; j++) {
+			ex = v[j] - c;
+			err += ex * ex;
+		}
+		if (best < 0 || err < best) {
+			best = err;
+			bestc = (float)c;
+		}
+	}
+	return bestc;
+}
+
+/* Per-channel scales of act [n][ch][len] (uint8 range): p-th percentile,
+ * or the least-squared-error clip when p < 0.
+ */
 static int channel_scales(const float *act, int n, int ch, int len, double p,
 			  float *scale)
 {
@@ -158,7 +215,12 @@ static int channel_scales(const float *act, int n, int ch, int len, double p,
 		for (s = 0; s < n; s++)
 			for (l = 0; l < len; l++)
 				v[m++] = act[((size_t)s * ch + c) * len + l];
-		hi = percentile(v, m, p);
+		if (p < 0) {
+			qsort(v, m, sizeof(float), cmp_float);
+			hi = mse_clip(v, m, 255);
+		} else {
+			hi = percentile(v, m, p);
+		}
 		scale[c] = hi > 0 ? hi / 255.0f : 1.0f / 255.0f;
 	}
 	free(v);
@@ -174,14 +236,21 @@ static int emb_scale(const float *pre, int n, int e, double p, float *se)
 		return -ENOMEM;
 	for (i = 0; i < (size_t)n * e; i++)
 		v[i] = fabsf(pre[i]);
-	hi = percentile(v, n * e, p);
+	if (p < 0) {
+		qsort(v, (size_t)n * e, sizeof(float), cmp_float);
+		hi = mse_clip(v, n * e, 127);
+	} else {
+		hi = percentile(v, n * e, p);
+	}
 	*se = hi > 0 ? hi / 127.0f : 1.0f / 127.0f;
 	free(v);
 	return 0;
 }
 
 /* Build q from f and the scales in f (s1, s2, se). */
-static int quant_build(struct robot_fast *f, struct robot_fastq *q)
+static int quant_build(struct robot_fast *f, struct robot_fastq *q,
+		       const float *w3, const float *b3, const double *U2,
+		       const double *U3)
 {
 	const struct robot_fastq_arch *a = &f->arch;
 	const struct nn_net *net = &f->net;
@@ -196,11 +265,11 @@ static int quant_build(struct robot_fast *f, struct robot_fastq *q)
 	memset(q, 0, sizeof(*q));
 	q->arch = *a;
 	quant_layer(net->l[0].w, net->l[0].b, a->c1, 1, a->k1, &sx0, f->s1,
-		    wq, q->b1, q->m1, q->sh1, 255);
+		    wq, q->b1, q->m1, q->sh1, 255, NULL);
 	for (o = 0; o < a->c1; o++)
 		memcpy(q->w1[o], wq + o * a->k1, a->k1);
 	quant_layer(net->l[2].w, net->l[2].b, a->c2, a->c1, a->k2, f->s1,
-		    f->s2, wq, q->b2, q->m2, q->sh2, 255);
+		    f->s2, wq, q->b2, q->m2, q->sh2, 255, U2);
 	for (o = 0; o < a->c2; o++)
 		for (i = 0; i < a->c1; i++)
 			memcpy(q->w2[o][i], wq + (o * a->c1 + i) * a->k2, a->k2);
@@ -209,8 +278,8 @@ static int quant_build(struct robot_fast *f, struct robot_fastq *q)
 		sx2[j] = f->s2[j / a->l2];
 	for (o = 0; o < a->emb; o++)
 		sye[o] = f->se;
-	quant_layer(net->l[4].w, net->l[4].b, a->emb, flat, 1, sx2, sye, wq,
-		    q->b3, q->m3, q->sh3, 255);
+	quant_layer(w3 ? w3 : net->l[4].w, b3 ? b3 : net->l[4].b, a->emb, flat,
+		    1, sx2, sye, wq, q->b3, q->m3, q->sh3, 255, U3);
 	for (o = 0; o < a->emb; o++)
 		memcpy(q->w3[o], wq + o * flat, flat);
 	q->n_cent = f->n_cent;
@@ -224,6 +293,145 @@ static int quant_build(struct robot_fast *f, struct robot_fastq *q)
 	q->version = 1;
 	free(wq);
 	return q->thresh ? 0 : -EINVAL;
+}
+
+/* The two conv layers of the integer inference (as robot_fastq_infer). */
+static void int_convs(const struct robot_fastq *m, const __u8 *hdr, __u8 *x2,
+		      __u8 x1[ROBOT_FASTQ_C1_MAX][ROBOT_FASTQ_L1_MAX])
+{
+	const struct robot_fastq_arch *a = &m->arch;
+	__u32 o, c, l, k;
+	__s64 acc, pos, v;
+
+	for (o = 0; o < a->c1; o++)
+		for (l = 0; l < a->l1; l++) {
+			acc = m->b1[o];
+			for (k = 0; k < a->k1; k++) {
+				pos = (__s64)l * a->s1 + k - a->p1;
+				if (pos >= 0 && pos < ROBOT_FASTQ_IN)
+					acc += m->w1[o][k] * hdr[pos];
+			}
+			v = (acc * m->m1[o] + (1LL << (m->sh1[o] - 1))) >>
+			    m->sh1[o];
+			x1[o][l] = v < 0 ? 0 : v > 255 ? 255 : v;
+		}
+	for (o = 0; o < a->c2; o++)
+		for (l = 0; l < a->l2; l++) {
+			acc = m->b2[o];
+			for (c = 0; c < a->c1; c++)
+				for (k = 0; k < a->k2; k++) {
+					pos = (__s64)l * a->s2 + k - a->p2;
+					if (pos >= 0 && pos < a->l1)
+						acc += m->w2[o][c][k] * x1[c][pos];
+				}
+			v = (acc * m->m2[o] + (1LL << (m->sh2[o] - 1))) >>
+			    m->sh2[o];
+			x2[o * a->l2 + l] = v < 0 ? 0 : v > 255 ? 255 : v;
+		}
+}
+
+/* Cholesky factor of the SPD matrix A [d][d] in place (lower triangle). */
+static int chol_factor(double *A, int d)
+{
+	int i, j, k;
+	double s;
+
+	for (j = 0; j < d; j++) {
+		s = A[j * d + j];
+		for (k = 0; k < j; k++)
+			s -= A[j * d + k] * A[j * d + k];
+		if (s <= 0)
+			return -EDOM;
+		A[j * d + j] = sqrt(s);
+		for (i = j + 1; i < d; i++) {
+			s = A[i * d + j];
+			for (k = 0; k < j; k++)
+				s -= A[i * d + k] * A[j * d + k];
+			A[i * d + j] = s / A[j * d + j];
+		}
+	}
+	return 0;
+}
+
+/* Solve the SPD system A x = b in place (Cholesky); A [d][d], b [d][r]. */
+static int chol_solve(double *A, double *b, int d, int r)
+{
+	int i, k, c;
+	double s;
+
+	if (chol_factor(A, d))
+		return -EDOM;
+	for (c = 0; c < r; c++) {
+		for (i = 0; i < d; i++) { /* L y = b */
+			s = b[i * r + c];
+			for (k = 0; k < i; k++)
+				s -= A[i * d + k] * b[k * r + c];
+			b[i * r + c] = s / A[i * d + i];
+		}
+		for (i = d - 1; i >= 0; i--) { /* L^T x = y */
+			s = b[i * r + c];
+			for (k = i + 1; k < d; k++)
+				s -= A[k * d + i] * b[k * r + c];
+			b[i * r + c] = s / A[i * d + i];
+		}
+	}
+	return 0;
+}
+
+/* Refit the dense layer on the integer conv outputs: ridge least squares
+ * of the float pre-embedding on the dequantized x2 of each calibration
+ * sample, so that the dense layer compensates the conv layers' rounding
+ * (the float model itself is unchanged). w3 [emb][flat], b3 [emb].
+ */
+static int refit_dense(struct robot_fast *f, const struct robot_fastq *q,
+		       const __u8 (*hdr)[ROBOT_HDR_LEN], const struct calib *c,
+		       float *w3, float *b3)
+{
+	const struct robot_fastq_arch *a = &f->arch;
+	int flat = a->c2 * a->l2, d = flat + 1, e = a->emb, n = c->n, i, j;
+	double *X, *A, *B, *E, tr = 0, lambda;
+	__u8 x2[ROBOT_FASTQ_FLAT_MAX], x1[ROBOT_FASTQ_C1_MAX][ROBOT_FASTQ_L1_MAX];
+	int err = -ENOMEM;
+
+	X = calloc((size_t)n * d + 1, sizeof(double));
+	A = malloc((size_t)d * d * sizeof(double));
+	B = malloc((size_t)d * e * sizeof(double));
+	E = malloc((size_t)n * e * sizeof(double));
+	if (!X || !A || !B || !E)
+		goto out;
+	for (i = 0; i < n; i++) {
+		int_convs(q, hdr[i], x2, x1);
+		for (j = 0; j < flat; j++)
+			X[(size_t)i * d + j] = x2[j] * (double)f->s2[j / a->l2];
+		X[(size_t)i * d + flat] = 1.0;
+	}
+	/* A = X^T X + lambda I, B = X^T E */
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, n, 1.0, X,
+		    d, X, d, 0.0, A, d);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < e; j++)
+			E[(size_t)i * e + j] = c->pre[(size_t)i * e + j];
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, e, n, 1.0, X,
+		    d, E, e, 0.0, B, e);
+	for (j = 0; j < flat; j++)
+		tr += A[j * d + j];
+	lambda = 1e-3 * tr / flat + 1e-9;
+	for (j = 0; j < flat; j++)
+		A[j * d + j] += lambda;
+	err = chol_solve(A, B, d, e);
+	if (err)
+		goto out;
+	for (j = 0; j < e; j++) {
+		for (i = 0; i < flat; i++)
+			w3[j * flat + i] = (float)B[i * e + j];
+		b3[j] = (float)B[flat * e + j];
+	}
+out:
+	free(X);
+	free(A);
+	free(B);
+	free(E);
+	return err;
 }
 
 static int quant_scales(struct robot_fast *f, const struct calib *c,
@@ -281,8 +489,148 @@ int quant_agreement(struct robot_fast *f, const struct robot_fastq *q,
 	return 0;
 }
 
+/* Scales, then q; with refit, the dense layer is refitted on the integer
+ * conv outputs and q rebuilt with it.
+ */
+/* U for GPTQ: upper Cholesky factor of H^-1, H = X^T X + damping, X
+ * [n][d] the layer's integer inputs (rows: samples, or conv patches).
+ */
+static int gptq_u(const double *X, long n, int d, double *U)
+{
+	double *H, tr = 0;
+	int i, j, err;
+
+	H = malloc((size_t)d * d * sizeof(double));
+	if (!H)
+		return -ENOMEM;
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, n, 1.0, X,
+		    d, X, d, 0.0, H, d);
+	for (j = 0; j < d; j++)
+		tr += H[j * d + j];
+	for (j = 0; j < d; j++) {
+		if (H[j * d + j] == 0) /* dead input: any rounding is exact */
+			H[j * d + j] = 1;
+		H[j * d + j] += 0.01 * tr / d + 1e-6;
+	}
+	/* U = H^-1, then its Cholesky factor L (H^-1 = L L^T), U = L^T */
+	for (i = 0; i < d * d; i++)
+		U[i] = 0;
+	for (i = 0; i < d; i++)
+		U[i * d + i] = 1;
+	err = chol_solve(H, U, d, d);
+	free(H);
+	if (err)
+		return err;
+	for (i = 0; i < d; i++)
+		for (j = 0; j < i; j++)
+			U[i * d + j] = U[j * d + i] =
+				0.5 * (U[i * d + j] + U[j * d + i]);
+	err = chol_factor(U, d);
+	if (err)
+		return err;
+	for (i = 0; i < d; i++)
+		for (j = i + 1; j < d; j++) {
+			U[i * d + j] = U[j * d + i];
+			U[j * d + i] = 0;
+		}
+	return 0;
+}
+
+/* GPTQ factors of conv2 (U2 [c1*k2]^2, inputs: the integer conv1 output
+ * patches) and of the dense layer (U3 [flat]^2, the integer conv2
+ * outputs), from the calibration set.
+ */
+static int quant_gptq_us(const struct robot_fastq *q,
+			 const __u8 (*hdr)[ROBOT_HDR_LEN], int n, double *U2,
+			 double *U3)
+{
+	const struct robot_fastq_arch *a = &q->arch;
+	int d3 = a->c2 * a->l2, d2 = a->c1 * a->k2, i, j, c, k, l, err;
+	__u8 x2[ROBOT_FASTQ_FLAT_MAX], x1[ROBOT_FASTQ_C1_MAX][ROBOT_FASTQ_L1_MAX];
+	double *X3, *X2, *p;
+	long pos;
+
+	X3 = malloc((size_t)n * d3 * sizeof(double));
+	X2 = malloc((size_t)n * a->l2 * d2 * sizeof(double));
+	if (!X3 || !X2) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int_convs(q, hdr[i], x2, x1);
+		for (j = 0; j < d3; j++)
+			X3[(size_t)i * d3 + j] = x2[j];
+		for (l = 0; l < (int)a->l2; l++) {
+			p = X2 + ((size_t)i * a->l2 + l) * d2;
+			for (c = 0; c < (int)a->c1; c++)
+				for (k = 0; k < (int)a->k2; k++) {
+					pos = (long)l * a->s2 + k - a->p2;
+					p[c * a->k2 + k] =
+						pos >= 0 && pos < a->l1 ?
+							x1[c][pos] : 0;
+				}
+		}
+	}
+	err = gptq_u(X3, n, d3, U3) ?: gptq_u(X2, (long)n * a->l2, d2, U2);
+out:
+	free(X3);
+	free(X2);
+	return err;
+}
+
+/* Scales, then q; mode QUANT_REFIT refits the dense layer on the integer
+ * conv outputs, QUANT_GPTQ rounds its weights with error feedback.
+ */
+#define QUANT_REFIT 1
+#define QUANT_GPTQ 2
+
+static int quant_one(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
+		     const struct calib *c, double p_act, double p_emb,
+		     int mode, struct robot_fastq *q)
+{
+	const struct robot_fastq_arch *a = &f->arch;
+	float *w3 = NULL, b3[ROBOT_FASTQ_EMB_MAX];
+	int err, flat = a->c2 * a->l2, refit = 0;
+	double *U = NULL, *U2 = NULL;
+
+	err = quant_scales(f, c, p_act, p_emb) ?:
+	      quant_build(f, q, NULL, NULL, NULL, NULL);
+	if (err || !mode)
+		return err;
+	err = -ENOMEM;
+	w3 = malloc(sizeof(float) * a->emb * flat);
+	U = malloc(sizeof(double) * flat * flat);
+	U2 = malloc(sizeof(double) * a->c1 * a->k2 * a->c1 * a->k2);
+	if (!w3 || !U || !U2)
+		goto out;
+	err = 0;
+	if (mode & QUANT_REFIT) {
+		err = refit_dense(f, q, hdr, c, w3, b3);
+		refit = !err;
+		if (err == -EDOM) /* singular: keep the plain dense layer */
+			err = 0;
+	}
+	if (!err && (mode & QUANT_GPTQ)) {
+		err = quant_gptq_us(q, hdr, c->n, U2, U);
+		if (err == -EDOM) {
+			err = 0;
+			mode &= ~QUANT_GPTQ;
+		}
+	}
+	if (!err)
+		err = quant_build(f, q, refit ? w3 : NULL, refit ? b3 : NULL,
+				  (mode & QUANT_GPTQ) ? U2 : NULL,
+				  (mode & QUANT_GPTQ) ? U : NULL);
+out:
+	free(w3);
+	free(U);
+	free(U2);
+	return err;
+}
+
 int quant_fast_with(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
-		    int n, double p_act, double p_emb, struct robot_fastq *q)
+		    int n, double p_act, double p_emb, int refit,
+		    struct robot_fastq *q)
 {
 	struct calib c;
 	int err;
@@ -292,7 +640,7 @@ int quant_fast_with(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
 	err = calib_collect(f, hdr, n, &c);
 	if (err)
 		return err;
-	err = quant_scales(f, &c, p_act, p_emb) ?: quant_build(f, q);
+	err = quant_one(f, hdr, &c, p_act, p_emb, refit, q);
 	calib_free(&c);
 	return err;
 }
@@ -300,38 +648,45 @@ int quant_fast_with(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
 int quant_fast(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
 	       struct robot_fastq *q, struct quant_report *rep)
 {
-	static const double grid[] = { 99.0, 99.9, 99.99, 100.0 };
+	static const double grid[] = { -1.0, 99.9, 99.99, 100.0 };
 	double best = -1, score, bp = 100, be = 100;
+	int err, br = 0, refit;
 	struct quant_report r;
 	struct calib c;
 	unsigned i, j;
-	int err;
 
 	if (n < 1)
 		return -EINVAL;
 	err = calib_collect(f, hdr, n, &c);
 	if (err)
 		return err;
-	for (i = 0; i < sizeof(grid) / sizeof(grid[0]); i++)
-		for (j = 0; j < sizeof(grid) / sizeof(grid[0]); j++) {
-			err = quant_scales(f, &c, grid[i], grid[j]) ?:
-			      quant_build(f, q) ?:
-			      quant_agreement(f, q, hdr, n, &r);
-			if (err)
-				goto out;
-			score = r.class_agree + r.fdd_agree;
-			if (score > best + 1e-12) {
-				best = score;
-				bp = grid[i];
-				be = grid[j];
+	for (refit = 0; refit < 4; refit++)
+		for (i = 0; i < sizeof(grid) / sizeof(grid[0]); i++)
+			for (j = 0; j < sizeof(grid) / sizeof(grid[0]); j++) {
+				err = quant_one(f, hdr, &c, grid[i], grid[j],
+						refit, q) ?:
+				      quant_agreement(f, q, hdr, n, &r);
+				if (err)
+					goto out;
+				/* FDD and class count alike; the embedding
+				 * error breaks ties
+				 */
+				score = r.class_agree + r.fdd_agree -
+					1e-3 * r.emb_err;
+				if (score > best) {
+					best = score;
+					bp = grid[i];
+					be = grid[j];
+					br = refit;
+				}
 			}
-		}
-	err = quant_scales(f, &c, bp, be) ?: quant_build(f, q) ?:
+	err = quant_one(f, hdr, &c, bp, be, br, q) ?:
 	      quant_agreement(f, q, hdr, n, &r);
 	if (!err && rep) {
 		*rep = r;
 		rep->p_act = bp;
 		rep->p_emb = be;
+		rep->refit = br;
 	}
 out:
 	calib_free(&c);

@@ -15,7 +15,16 @@
  * (w'[o][i][k] = w[o][i][k] * s_in[i]), quantizes w' per output channel
  * (sw[o] = max|w'[o]| / 127, int8), the bias to int32 (b / sw[o]), and
  * requantizes with mult/shift = sw[o] / s_out[o] (mult in [2^30, 2^31)).
- * Percentiles p and pe are searched over a small grid, keeping the pair
+ * Instead of a percentile, a clip may minimize the squared error
+ * (clipping + rounding) per channel. Optionally ("refit") the dense layer
+ * is refitted before its quantization: ridge least squares of the float
+ * pre-embedding on the dequantized outputs of the integer conv layers, so
+ * that it compensates their rounding (the conv rounding errors are
+ * amplified by the dense layer's cancellations), and/or ("GPTQ", Frantar
+ * et al. 2022) its weights are rounded one input at a time, each rounding
+ * error compensated on the inputs not yet rounded through the inverse
+ * Hessian of the layer's integer inputs. p, pe (over 99, 99.9, 99.99,
+ * 100, MSE) and the mode (none, refit, GPTQ, both) are searched, keeping the choice
  * with the highest float/int8 agreement (class + FDD) on the calibration
  * set. Centroids round(127 c); thresh = round(t^2 127^2 2^16),
  * t = 1 - D^2 / 2.
@@ -26,7 +35,8 @@
 #include "model.h"
 
 struct quant_report {
-	double p_act, p_emb;    /* chosen percentiles */
+	double p_act, p_emb;    /* chosen percentiles (-1: MSE clip) */
+	int refit;              /* mode: 1 dense refitted, 2 GPTQ, 3 both */
 	double class_agree;     /* fraction of samples */
 	double fdd_agree;
 	double emb_err;         /* mean |e_float - e_int8 * se| / |e_float| */
@@ -39,9 +49,12 @@ struct quant_report {
 int quant_fast(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
 	       struct robot_fastq *q, struct quant_report *rep);
 
-/* Quantize with given percentiles (no search). */
+/* Quantize with given percentiles (no search); p < 0 selects the
+ * least-squared-error clip. refit: mode, 0..3, see above.
+ */
 int quant_fast_with(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
-		    int n, double p_act, double p_emb, struct robot_fastq *q);
+		    int n, double p_act, double p_emb, int refit,
+		    struct robot_fastq *q);
 
 /* Float vs int8 decisions on n samples: fractions that agree. */
 int quant_agreement(struct robot_fast *f, const struct robot_fastq *q,

@@ -79,6 +79,7 @@ struct fast_train_opts {
 	float lr, wd;
 	float a, m, beta; /* margins; FDD distance D = beta * a */
 	int clusters;     /* k-means clusters in total (>= n_classes, <= 32) */
+	float norm_reg;   /* weight of Var(log ||e||) before normalization */
 	__u64 seed;
 };
 
@@ -112,5 +113,50 @@ void robust_train_defaults(struct robust_train_opts *o);
 int robust_train(const struct robust_train_opts *o, const float *x,
 		 const int *label, int n, int n_classes, const __u8 *class_ids,
 		 const struct train_progress *p, struct robot_robust *r);
+
+
+
+/* ------------------------------------------------------------ the run */
+
+struct train_run_opts {
+	struct train_sel_opts sel;
+	struct fast_train_opts fast;
+	struct robust_train_opts robust;
+	int fast_pkts;      /* extra Fast samples from the first N packets */
+	const char *out_dir; /* NULL: do not write files */
+	int skip_robust;    /* fast model only */
+};
+
+struct train_eval {
+	int n;              /* flows */
+	double fast_acc;    /* float Fast model, first payload packet */
+	double fastq_acc;   /* int8 Fast model */
+	double fdd;         /* share of flows the int8 model calls FDD */
+	double fast_dist;   /* mean distance to the nearest centroid (float) */
+	double robust_acc;  /* Robust model on the flow's window */
+	double robust_dist; /* mean distance to the nearest center */
+	double system_acc;  /* int8 fast verdict, robust where FDD */
+	struct quant_report q; /* float/int8 agreement */
+};
+
+struct train_result {
+	int n_classes;
+	int fast_samples, robust_samples;
+	double fast_secs, quant_secs, robust_secs;
+	struct quant_report q_calib;
+	struct train_eval ev[3]; /* by enum train_role: train, test, unseen */
+};
+
+void train_run_defaults(struct train_run_opts *o);
+/* Train both models on ds, evaluate, write out_dir/fast.model and
+ * out_dir/robust.model. 0 or -errno.
+ */
+int train_run(const struct train_run_opts *o, const struct robot_dataset *ds,
+	      const struct train_progress *p, struct train_result *res);
+void train_result_json(const struct train_result *r, FILE *f);
+void train_result_print(const struct train_result *r, FILE *f);
+
+#define ROBOT_FAST_MODEL_FILE "fast.model"
+#define ROBOT_ROBUST_MODEL_FILE "robust.model"
 
 #endif

@@ -19,7 +19,7 @@ void fast_train_defaults(struct fast_train_opts *o)
 		.s2 = ROBOT_FASTQ_DEF_S2, .p2 = ROBOT_FASTQ_DEF_P2,
 		.emb = ROBOT_FASTQ_DEF_EMB,
 	};
-	o->epochs = 40;
+	o->epochs = 200;
 	o->per_class = 16;
 	o->lr = 3e-3f;
 	o->wd = 1e-4f;
@@ -27,6 +27,7 @@ void fast_train_defaults(struct fast_train_opts *o)
 	o->m = 1.0f;
 	o->beta = 0.5f;
 	o->clusters = 0; /* one per class */
+	o->norm_reg = 0.1f;
 	o->seed = 1;
 }
 
@@ -79,6 +80,7 @@ int fast_train(const struct fast_train_opts *o,
 	struct fit_opts fo = {
 		.what = "fast", .epochs = o->epochs, .per_class = o->per_class,
 		.lr = o->lr, .wd = o->wd, .a = o->a, .m = o->m,
+		.norm_reg = o->norm_reg,
 		.seed = o->seed ^ 0x66617374ULL,
 	};
 	struct nn_rng rng;

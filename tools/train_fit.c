@@ -16,6 +16,34 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* lambda * Var(log ||e_i||) over the batch, e = input of the final L2
+ * layer; its gradient goes to g. Equal norms let one int8 scale fit every
+ * embedding (quantization).
+ */
+static double norm_penalty(struct nn_net *net, int n, float lambda, float *g)
+{
+	int L = net->n_layers - 2, d = nn_out_size(net), i, j;
+	const float *pre = net->l[L].out;
+	double mu = 0, var = 0, r2, lr[n];
+
+	for (i = 0; i < n; i++) {
+		r2 = 0;
+		for (j = 0; j < d; j++)
+			r2 += (double)pre[i * d + j] * pre[i * d + j];
+		lr[i] = 0.5 * log(r2 + 1e-20);
+		mu += lr[i];
+	}
+	mu /= n;
+	for (i = 0; i < n; i++) {
+		var += (lr[i] - mu) * (lr[i] - mu);
+		r2 = exp(2 * lr[i]) + 1e-20;
+		for (j = 0; j < d; j++)
+			g[i * d + j] = (float)(lambda * 2.0 * (lr[i] - mu) / n *
+					       pre[i * d + j] / r2);
+	}
+	return lambda * var / n;
+}
+
 int dml_fit(struct nn_net *net, const float *x, const int *cls,
 	    const int *clu, int n, int n_classes, const struct fit_opts *o,
 	    const struct train_progress *p)
@@ -23,7 +51,7 @@ int dml_fit(struct nn_net *net, const float *x, const int *cls,
 	int in = nn_in_size(net), e = nn_out_size(net), batch, steps;
 	int *members = NULL, *start = NULL, *cnt = NULL, *bcls = NULL;
 	int *bclu = NULL, ep, st, c, j, i, k, present = 0, err = -ENOMEM;
-	float *bx = NULL, *dy = NULL, lr;
+	float *bx = NULL, *dy = NULL, *inj = NULL, lr;
 	double loss, ds, dd, t0 = now_s();
 	struct dml_stats stats;
 	struct nn_rng rng;
@@ -63,6 +91,14 @@ int dml_fit(struct nn_net *net, const float *x, const int *cls,
 	bclu = malloc(batch * sizeof(int));
 	if (!bx || !dy || !bcls || !bclu)
 		goto out;
+	if (o->norm_reg > 0 && net->n_layers >= 2 &&
+	    net->l[net->n_layers - 1].kind == NN_L2NORM) {
+		inj = malloc((size_t)batch * e * sizeof(float));
+		if (!inj)
+			goto out;
+		net->inject_at = net->n_layers - 2;
+		net->inject = inj;
+	}
 	steps = (n + batch - 1) / batch;
 	if (steps < 4)
 		steps = 4;
@@ -92,6 +128,9 @@ int dml_fit(struct nn_net *net, const float *x, const int *cls,
 			loss += dml_cluster_loss(y, batch, e, bcls, bclu, o->a,
 						 clu ? o->b : o->m, o->m, dy,
 						 &stats);
+			if (inj)
+				loss += norm_penalty(net, batch, o->norm_reg,
+						     inj);
 			ds += stats.d_same;
 			dd += stats.d_diff;
 			nn_zero_grad(net);
@@ -105,6 +144,9 @@ int dml_fit(struct nn_net *net, const float *x, const int *cls,
 	}
 	err = 0;
 out:
+	net->inject = NULL;
+	net->inject_at = 0;
+	free(inj);
 	free(members);
 	free(start);
 	free(cnt);

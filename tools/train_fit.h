@@ -12,6 +12,8 @@ struct fit_opts {
 	int per_class;    /* batch = per_class samples of every class */
 	float lr, wd;     /* Adam, cosine decay to lr / 20 */
 	float a, b, m;    /* margins (b: robust only) */
+	float norm_reg;   /* weight of the variance of log ||e|| of the
+			   * embeddings before normalization (0: off) */
 	__u64 seed;
 };
 

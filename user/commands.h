@@ -13,6 +13,7 @@ int do_status(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_flows(int argc, char **argv);
 int do_replay(int argc, char **argv);
+int do_train(int argc, char **argv);
 int do_lab(int argc, char **argv);
 
 #endif

@@ -625,6 +625,15 @@ void nn_backward(struct nn_net *net, const float *dy, int n)
 
 	for (i = net->n_layers - 1; i >= 0; i--) {
 		l = &net->l[i];
+		if (net->inject && i == net->inject_at &&
+		    i < net->n_layers - 1) {
+			/* cur is one of our g buffers here */
+			float *g = (float *)cur;
+			size_t j, e = (size_t)n * lout_size(l);
+
+			for (j = 0; j < e; j++)
+				g[j] += net->inject[j];
+		}
 		x = i ? net->l[i - 1].out : net->in;
 		if (i)
 			dx = net->g[k];

@@ -66,6 +66,11 @@ struct nn_net {
 	float *g[2];     /* gradient ping-pong buffers */
 	float *dx;       /* gradient w.r.t. the input (need_dx) */
 	int need_dx;     /* backward also computes dx (gradient checks) */
+	int inject_at;   /* > 0: nn_backward adds inject [n][out size of
+			  * layer inject_at] to the gradient of that layer's
+			  * output (an extra loss on an inner activation);
+			  * must be below the last layer */
+	const float *inject;
 	int adam_t;      /* Adam step count */
 	int trainable;   /* gradient buffers allocated */
 };

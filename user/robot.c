@@ -25,6 +25,7 @@ static const struct robot_cmd cmds[] = {
 	{ "stats", do_stats, "datapath and daemon counters" },
 	{ "flows", do_flows, "the flow table" },
 	{ "replay", do_replay, "run captures through the datapath offline" },
+	{ "train", do_train, "train the Fast and Robust models from a dataset" },
 	{ "lab", do_lab, "traffic lab: real apps in namespaces, labeled captures" },
 };
 

@@ -140,7 +140,7 @@ static void test_layer_error(void **state)
 
 	toy_model(&f, hdr, label);
 	assert_int_equal(quant_fast_with(&f, (const __u8(*)[ROBOT_HDR_LEN])hdr,
-					 NTOY, 100.0, 100.0, q),
+					 NTOY, 100.0, 100.0, 0, q),
 			 0);
 	a = &q->arch;
 	/* conv1 with max calibration: no clipping, so the error of each
