@@ -518,8 +518,12 @@ static int run_lab_sh(const char *sh, char *const args[], const char *pcap)
 		goto out;
 	}
 	if (!pid) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
+		/* Default dispositions, not the inherited ones: a shell
+		 * cannot trap a signal ignored at its start (robot run as a
+		 * background job of a script ignores SIGINT).
+		 */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		if (pcap)
 			setenv("LAB_PCAP_NAME", pcap, 1);
 		execvp("bash", argv);
@@ -702,6 +706,7 @@ static int cmd_capture(struct lab_opts *o, const char *sh)
 	if (st || lab_signal) {
 		pr_warn("lab: capture %s (lab.sh exit %d); nothing labeled\n",
 			lab_signal ? "interrupted" : "failed", st);
+		unlink(pcap); /* partial: no labels would describe it */
 		return lab_signal ? 130 : lab_status_exit(st);
 	}
 	return label_into(o, pcap, table);

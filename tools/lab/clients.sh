@@ -260,12 +260,13 @@ cli_xmpp() {
 
 # A leecher (aria2) takes the swarm's torrents one after the other.
 cli_bt() {
-	local b=$D/bt/$APP t
+	local b=$D/bt/$APP t port=6881
+	[ "$APP" = bt-transmission ] && port=6891 # both run at once
 	while alive; do
 		for t in "$b"/torrents/*.torrent; do
 			alive || break
 			rm -rf "$T/dl"
-			timeout "$(lim 60)" aria2c --dir="$T/dl" --listen-port=6881 \
+			timeout "$(lim 60)" aria2c --dir="$T/dl" --listen-port=$port \
 				--seed-time=0 --enable-dht=false --bt-enable-lpd=false \
 				--enable-peer-exchange=false --bt-require-crypto=true \
 				--bt-min-crypto-level=arc4 \

@@ -269,6 +269,25 @@ own_copy() {
 }
 
 # -------------------------------------------------------------- commands
+IN_CAPTURE=0
+
+# on_signal_do down|clients|none: what SIGINT/SIGTERM do from now on:
+# tear the whole lab down, stop the clients, or the default. The handler
+# ignores further signals first (Ctrl-C reaches robot and lab.sh both, and
+# robot passes signals on), then exits 130 (EXIT traps still run).
+on_signal_do() {
+	case $1 in
+	none) trap - INT TERM ;;
+	*) trap "trap '' INT TERM; log 'interrupted: $1'; on_signal_$1; exit 130" INT TERM ;;
+	esac
+}
+on_signal_down() { owned_down; }
+# owned_down: cmd_down, only once this process brought the lab up (a
+# capture that finds the lab already up must not take it down).
+LAB_OWNED=0
+owned_down() { [ "$LAB_OWNED" = 0 ] || cmd_down; }
+on_signal_clients() { ns_kill $NS_C; }
+
 cmd_up() {
 	local a
 	cmd_check
@@ -284,8 +303,9 @@ cmd_up() {
 	chmod 755 "$D"
 	export D
 	printf 'dir=%s\napps=%s\n' "$D" "$APPS" >"$STATE"
+	LAB_OWNED=1
 	mkdir -p $D/log $D/run
-	trap 'log "interrupted"; cmd_down; exit 130' INT TERM
+	on_signal_do down
 	log "up: apps: $APPS (dir $D)"
 	net_up || { cmd_down; die "network setup failed"; }
 	pki_up || { cmd_down; die "certificates failed"; }
@@ -296,7 +316,7 @@ cmd_up() {
 	for a in $APPS; do
 		srv_wait "$a" || log "warning: server for $a not ready"
 	done
-	trap - INT TERM
+	[ "$IN_CAPTURE" = 1 ] || on_signal_do none
 	log "up: ready"
 }
 
@@ -335,7 +355,7 @@ cmd_run_apps() {
 	load_state || die "lab '$LAB_TAG' is not up (lab.sh up)"
 	end=$(($(date +%s) + secs))
 	export LAB_END=$end
-	trap 'log "interrupted"; ns_kill $NS_C; exit 130' INT TERM
+	[ "$IN_CAPTURE" = 1 ] || on_signal_do clients
 	log "run-apps: ${secs}s: $APPS"
 	for a in $APPS; do
 		if [[ " $APPS_UP " != *" $a "* ]]; then
@@ -348,7 +368,7 @@ cmd_run_apps() {
 		sleep 1
 	done
 	ns_kill $NS_C
-	trap - INT TERM
+	[ "$IN_CAPTURE" = 1 ] || on_signal_do none
 	log "run-apps: done"
 }
 
@@ -358,24 +378,24 @@ cmd_capture() {
 	mkdir -p "$out/pcap" || die "cannot create $out/pcap"
 	name=${LAB_PCAP_NAME:-lab-$(date -u +%Y%m%dT%H%M%SZ).pcap}
 	pcap=$(cd "$out/pcap" && pwd)/$name
-	trap 'log "interrupted"; cmd_down; exit 130' INT TERM
-	trap 'cmd_down' EXIT
+	IN_CAPTURE=1
+	on_signal_do down
+	trap 'owned_down' EXIT
 	cmd_up
-	trap 'log "interrupted"; cmd_down; exit 130' INT TERM
 	ip netns exec $NS_G tcpdump -i veth1 -s0 -U --immediate-mode -n \
 		-Z root -w "$pcap" ip >"$D/log/tcpdump.log" 2>&1 </dev/null &
 	tpid=$!
 	sleep 1
 	kill -0 $tpid 2>/dev/null || die "tcpdump failed: $(cat $D/log/tcpdump.log)"
 	cmd_run_apps "$secs"
-	trap 'log "interrupted"; cmd_down; exit 130' INT TERM
 	sleep 1
 	kill -INT $tpid 2>/dev/null
 	wait $tpid 2>/dev/null
 	APPS=$(sel_apps all) cmd_apps >"$out/lab-apps.txt"
 	echo "$pcap"
 	cmd_down
-	trap - EXIT INT TERM
+	trap - EXIT
+	on_signal_do none
 }
 
 usage() {
