@@ -392,7 +392,7 @@ cmd_capture() {
 	kill -INT $tpid 2>/dev/null
 	wait $tpid 2>/dev/null
 	APPS=$(sel_apps all) cmd_apps >"$out/lab-apps.txt"
-	echo "$pcap"
+	log "capture: $pcap"
 	cmd_down
 	trap - EXIT
 	on_signal_do none
