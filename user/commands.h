@@ -14,6 +14,7 @@ int do_stats(int argc, char **argv);
 int do_flows(int argc, char **argv);
 int do_replay(int argc, char **argv);
 int do_train(int argc, char **argv);
+int do_eval(int argc, char **argv);
 int do_lab(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct robot_cmd cmds[] = {
 	{ "flows", do_flows, "the flow table" },
 	{ "replay", do_replay, "run captures through the datapath offline" },
 	{ "train", do_train, "train the Fast and Robust models from a dataset" },
+	{ "eval", do_eval, "evaluate Robot and the baselines on a dataset" },
 	{ "lab", do_lab, "traffic lab: real apps in namespaces, labeled captures" },
 };
 
