@@ -50,22 +50,32 @@ typedef int (*gpu_infer_fn)(struct robot_gpu *, const struct robot_pkt_feat *,
 typedef const char *(*gpu_device_fn)(const struct robot_gpu *);
 typedef void (*gpu_close_fn)(struct robot_gpu *);
 
-/* The directory of the running binary: build/ holds librobot_gpu.so. */
+/* Where librobot_gpu.so is: $ROBOT_GPU_LIB, else next to the running
+ * binary (build/ holds both), else the library search path.
+ */
 static void gpu_lib_path(char *buf, size_t sz)
 {
+	const char *env = getenv("ROBOT_GPU_LIB");
 	char exe[PATH_MAX - 32];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n;
 	char *slash;
 
-	if (n <= 0) {
-		snprintf(buf, sz, "%s", ROBOT_GPU_LIB);
+	if (env && *env) {
+		snprintf(buf, sz, "%s", env);
 		return;
 	}
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(buf, sz, "%s/%s", exe, ROBOT_GPU_LIB);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, sz, "%s/%s", exe, ROBOT_GPU_LIB);
+			if (!access(buf, F_OK))
+				return;
+		}
+	}
+	snprintf(buf, sz, "%s", ROBOT_GPU_LIB);
 }
 
 static int engine_open_gpu(struct robot_engine *e, const char *path,
@@ -249,6 +259,12 @@ int robot_verdict_write(int flows_fd, const struct robot_flow_key *key,
 		return errno == ENOENT ? -ESTALE : -errno;
 	if (f.first_ns != flow_first_ns)
 		return -ESTALE; /* the LRU slot holds a newer flow */
+	/* Only a flow still waiting for its window's verdict: FALLBACK
+	 * (the ringbuf overflowed) keeps its fast verdict by contract.
+	 */
+	if (f.stage != ROBOT_STAGE_COLLECTING &&
+	    f.stage != ROBOT_STAGE_COLLECTED)
+		return -ESTALE;
 	f.robust_class = robust_class;
 	f.class = robust_class;
 	f.stage = ROBOT_STAGE_ROBUST;

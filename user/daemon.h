@@ -115,7 +115,8 @@ int robot_engine_classify(struct robot_engine *e,
 void robot_engine_close(struct robot_engine *e);
 
 /* Verdict write-back: read-modify-write of the flow map value (only when
- * the entry is still the same incarnation); *out (may be NULL) gets the
+ * the entry is still the same incarnation, in stage collecting or
+ * collected); *out (may be NULL) gets the
  * value written. 0, -ESTALE (flow gone or
  * reused), -errno.
  */

@@ -157,8 +157,10 @@ static int verdict_write(struct replay *r, const struct robot_coll_window *w,
 		return robot_verdict_write(r->flows_fd, &w->key,
 					   w->flow_first_ns, cls, NULL);
 	e = emu_find(&r->tab, &w->key, 0, &created);
-	if (!e || e->f.first_ns != w->flow_first_ns)
-		return -ESTALE;
+	if (!e || e->f.first_ns != w->flow_first_ns ||
+	    (e->f.stage != ROBOT_STAGE_COLLECTING &&
+	     e->f.stage != ROBOT_STAGE_COLLECTED))
+		return -ESTALE; /* as robot_verdict_write() */
 	e->f.robust_class = cls;
 	e->f.class = cls;
 	e->f.stage = ROBOT_STAGE_ROBUST;
