@@ -607,6 +607,38 @@ static void print_summary(const struct lab_opts *o, const char *pcap,
 	json_end(&w);
 }
 
+/* 1 when the file's first line is robot_lab_csv_header. */
+static int header_matches(const char *csv)
+{
+	char line[sizeof(robot_lab_csv_header) + 1];
+	FILE *f = fopen(csv, "r");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fgets(line, sizeof(line), f) &&
+	     !strcmp(line, robot_lab_csv_header);
+	fclose(f);
+	return ok;
+}
+
+/* 1 when a row of csv names the capture (its base name) in `file`. */
+static int file_has_rows(const char *csv, const char *pcap)
+{
+	const char *base = strrchr(pcap, '/') ? strrchr(pcap, '/') + 1 : pcap;
+	size_t n = strlen(base);
+	char line[1024];
+	FILE *f = fopen(csv, "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, base, n) && line[n] == ',';
+	fclose(f);
+	return found;
+}
+
 /* Label pcap with the table file into DIR/labels_flows.csv (appended). */
 static int label_into(const struct lab_opts *o, const char *pcap,
 		      const char *table)
@@ -626,6 +658,18 @@ static int label_into(const struct lab_opts *o, const char *pcap,
 		goto out_free;
 	snprintf(csv, sizeof(csv), "%s/labels_flows.csv", o->out);
 	fresh = stat(csv, &sb) || !sb.st_size;
+	if (!fresh && !header_matches(csv)) {
+		pr_warn("lab: %s exists and does not start with the labels "
+			"header; not appending to it\n", csv);
+		ret = -EINVAL;
+		goto out_free;
+	}
+	if (!fresh && file_has_rows(csv, pcap)) {
+		pr_warn("lab: %s already has rows of %s; not adding them "
+			"twice\n", csv, pcap);
+		ret = -EEXIST;
+		goto out_free;
+	}
 	f = fopen(csv, "a");
 	if (!f) {
 		pr_warn("lab: %s: %s\n", csv, strerror(errno));
