@@ -332,20 +332,22 @@ static __always_inline void robot_to_slow(const struct robot_parsed *p,
 	robot_flow_slow(len, src, new);
 }
 
-/* Per-packet flow logic, shared by XDP and tc egress. The hot path (a
- * flow with a verdict) is one lookup and a few stores.
+/* The hot path, shared by XDP and tc egress: find and count the flow of
+ * key. Returns 1 when the packet needs nothing more (a flow with a
+ * verdict: one lookup and a few stores), 0 when it goes to the slow path
+ * (*fp: the flow, NULL when new).
  */
-static __always_inline void robot_flow_step(const struct robot_parsed *p,
-					    __u32 len, __u32 src)
+static __always_inline int robot_flow_hot(const struct robot_flow_key *key,
+					  __u16 payload_len, __u32 len,
+					  struct robot_flow **fp)
 {
 	struct robot_flow *f;
 	__u8 stage;
 
-	f = bpf_map_lookup_elem(&ROBOT_MAP_FLOWS, &p->key);
-	if (!f) {
-		robot_to_slow(p, len, src, 1);
-		return;
-	}
+	f = bpf_map_lookup_elem(&ROBOT_MAP_FLOWS, key);
+	*fp = f;
+	if (!f)
+		return 0;
 	/* Racy across CPUs by design: statistics, not accounting. */
 	f->packets++;
 	f->bytes += len;
@@ -353,11 +355,12 @@ static __always_inline void robot_flow_step(const struct robot_parsed *p,
 	stage = f->stage;
 	if (stage == ROBOT_STAGE_FAST || stage >= ROBOT_STAGE_COLLECTED) {
 		robot_stat_inc(ROBOT_STAT_KNOWN_FLOW);
-		return;
+		return 1;
 	}
-	if (stage == ROBOT_STAGE_COLLECTING || p->feat.payload_len ||
+	if (stage == ROBOT_STAGE_COLLECTING || payload_len ||
 	    robot_classify_any)
-		robot_to_slow(p, len, src, 0);
+		return 0;
+	return 1; /* waiting for a payload packet */
 }
 
 SEC("xdp")
@@ -366,19 +369,28 @@ int robot_xdp(struct xdp_md *ctx)
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	struct robot_parsed p;
+	struct robot_flow *f;
 	__u32 len = end - data;
 	int err;
 
 	robot_stat_inc(ROBOT_STAT_PACKETS);
 	robot_stat_add(ROBOT_STAT_BYTES, len);
-	robot_feat_zero(&p);
-	err = robot_parse_frame(data, end, &p);
+	/* Hot path: the key-only parse (no feature vector, no zeroing: it
+	 * writes every byte of the key and payload_len on success).
+	 */
+	err = robot_parse_frame_key(data, end, &p);
 	if (err) {
 		robot_stat_inc(ROBOT_STAT_SKIP_NOT_IP + err - 1);
 		return XDP_PASS;
 	}
 	robot_stat_inc(ROBOT_STAT_PARSED);
-	robot_flow_step(&p, len, ROBOT_SRC_XDP);
+	if (robot_flow_hot(&p.key, p.feat.payload_len, len, &f))
+		return XDP_PASS;
+	/* Slow path: the features too. */
+	robot_feat_zero(&p);
+	if (robot_parse_frame(data, end, &p))
+		return XDP_PASS; /* cannot happen: the same frame */
+	robot_to_slow(&p, len, ROBOT_SRC_XDP, !f);
 	return XDP_PASS;
 }
 
@@ -410,6 +422,7 @@ int robot_tc(struct __sk_buff *skb)
 {
 	const __u8 *data, *end;
 	struct robot_parsed p;
+	struct robot_flow *f;
 	__u32 len = skb->len;
 	int egress;
 
@@ -428,8 +441,8 @@ int robot_tc(struct __sk_buff *skb)
 	robot_feat_zero(&p);
 	if (robot_parse_frame(data, end, &p))
 		return TC_ACT_OK;
-	if (egress)
-		robot_flow_step(&p, len, ROBOT_SRC_TC_EGRESS);
+	if (egress && !robot_flow_hot(&p.key, p.feat.payload_len, len, &f))
+		robot_to_slow(&p, len, ROBOT_SRC_TC_EGRESS, !f);
 	robot_tc_mark(skb, &p.key);
 	return TC_ACT_OK;
 }

@@ -186,7 +186,7 @@ static __always_inline int robot_parse_eth(const __u8 *data, const __u8 *end,
  * two exits.
  */
 static __always_inline int robot_tcp_opts(const __u8 *l4, const __u8 *end,
-					  __u8 *h, __u32 hl)
+					  __u8 *h, __u32 hl, const int feat)
 {
 #define ROBOT_TCP_OPT4(i)                                                  \
 	do {                                                               \
@@ -194,10 +194,12 @@ static __always_inline int robot_tcp_opts(const __u8 *l4, const __u8 *end,
 			return ROBOT_PARSE_OK;                             \
 		if (l4 + (i) + 4 > end)                                    \
 			return ROBOT_PARSE_TRUNCATED;                      \
-		h[(i)] = l4[(i)];                                          \
-		h[(i) + 1] = l4[(i) + 1];                                  \
-		h[(i) + 2] = l4[(i) + 2];                                  \
-		h[(i) + 3] = l4[(i) + 3];                                  \
+		if (feat) {                                                \
+			h[(i)] = l4[(i)];                                  \
+			h[(i) + 1] = l4[(i) + 1];                          \
+			h[(i) + 2] = l4[(i) + 2];                          \
+			h[(i) + 3] = l4[(i) + 3];                          \
+		}                                                          \
 	} while (0)
 	ROBOT_TCP_OPT4(20);
 	ROBOT_TCP_OPT4(24);
@@ -216,7 +218,7 @@ static __always_inline int robot_tcp_opts(const __u8 *l4, const __u8 *end,
 static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 					  __u8 proto, __u32 ip_payload,
 					  struct robot_parsed *p, __u16 *sport,
-					  __u16 *dport)
+					  __u16 *dport, const int feat)
 {
 	__u8 *h = p->feat.hdr + ROBOT_HDR_L4_OFF;
 	__u32 hl;
@@ -227,8 +229,10 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 			return ROBOT_PARSE_TRUNCATED;
 		*sport = robot_get16(l4);
 		*dport = robot_get16(l4 + 2);
-		h[4] = l4[4];
-		h[5] = l4[5];
+		if (feat) {
+			h[4] = l4[4];
+			h[5] = l4[5];
+		}
 		hl = 8;
 	} else {
 		if (l4 + 20 > end)
@@ -238,16 +242,18 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 			return ROBOT_PARSE_BAD_HDR;
 		*sport = robot_get16(l4);
 		*dport = robot_get16(l4 + 2);
-		ROBOT_UNROLL
-		for (i = 12; i < 20; i++)
-			h[i] = l4[i];
-		h[16] = 0; /* checksum */
-		h[17] = 0;
+		if (feat) {
+			ROBOT_UNROLL
+			for (i = 12; i < 20; i++)
+				h[i] = l4[i];
+			h[16] = 0; /* checksum */
+			h[17] = 0;
+		}
 		p->feat.tcp_flags = l4[13];
 		/* Options, 4 bytes at a time, as far as the vector and the
 		 * data go.
 		 */
-		err = robot_tcp_opts(l4, end, h, hl);
+		err = robot_tcp_opts(l4, end, h, hl, feat);
 		if (err)
 			return err;
 	}
@@ -257,7 +263,8 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 }
 
 static __always_inline int robot_parse_ipv4(const __u8 *ip, const __u8 *end,
-					    struct robot_parsed *p)
+					    struct robot_parsed *p,
+					    const int feat)
 {
 	__u8 *h = p->feat.hdr;
 	__u16 tot, frag, sport = 0, dport = 0;
@@ -281,23 +288,27 @@ static __always_inline int robot_parse_ipv4(const __u8 *ip, const __u8 *end,
 		return ROBOT_PARSE_PROTO;
 	if (ip + ihl > end)
 		return ROBOT_PARSE_TRUNCATED;
-	ROBOT_UNROLL
-	for (i = 0; i < 10; i++)
-		h[i] = ip[i];
+	if (feat) {
+		ROBOT_UNROLL
+		for (i = 0; i < 10; i++)
+			h[i] = ip[i];
+	}
 	if (ihl > 20) {
 		if (ip + 24 > end)
 			return ROBOT_PARSE_TRUNCATED;
-		h[20] = ip[20];
-		h[21] = ip[21];
-		h[22] = ip[22];
-		h[23] = ip[23];
+		if (feat) {
+			h[20] = ip[20];
+			h[21] = ip[21];
+			h[22] = ip[22];
+			h[23] = ip[23];
+		}
 	}
 	p->feat.ip_ver = 4;
 	p->feat.ip_len = tot;
 	p->key.proto = ip[9];
 	p->key.family = 4;
 	err = robot_parse_l4(ip + ihl, end, ip[9], tot - ihl, p, &sport,
-			     &dport);
+			     &dport, feat);
 	if (err)
 		return err;
 	robot_key_make(p, ip + 12, ip + 16, sport, dport, 4);
@@ -305,7 +316,8 @@ static __always_inline int robot_parse_ipv4(const __u8 *ip, const __u8 *end,
 }
 
 static __always_inline int robot_parse_ipv6(const __u8 *ip, const __u8 *end,
-					    struct robot_parsed *p)
+					    struct robot_parsed *p,
+					    const int feat)
 {
 	__u8 *h = p->feat.hdr;
 	const __u8 *l4 = ip + 40;
@@ -351,39 +363,48 @@ static __always_inline int robot_parse_ipv6(const __u8 *ip, const __u8 *end,
 		return ROBOT_PARSE_PROTO; /* chain longer than we follow */
 	if (extlen > plen)
 		return ROBOT_PARSE_BAD_HDR;
-	h[0] = ip[0];
-	h[1] = ip[1];
-	robot_put16(h + 2, plen + 40);
-	h[4] = ip[2];
-	h[5] = ip[3];
-	h[8] = ip[7];
-	h[9] = nh;
+	if (feat) {
+		h[0] = ip[0];
+		h[1] = ip[1];
+		robot_put16(h + 2, plen + 40);
+		h[4] = ip[2];
+		h[5] = ip[3];
+		h[8] = ip[7];
+		h[9] = nh;
+	}
 	p->feat.ip_ver = 6;
 	p->feat.ip_len = plen + 40;
 	p->key.proto = nh;
 	p->key.family = 6;
-	err = robot_parse_l4(l4, end, nh, plen - extlen, p, &sport, &dport);
+	err = robot_parse_l4(l4, end, nh, plen - extlen, p, &sport, &dport,
+			     feat);
 	if (err)
 		return err;
 	robot_key_make(p, ip + 8, ip + 24, sport, dport, 16);
 	return ROBOT_PARSE_OK;
 }
 
-/* Parse from the network header; proto is the EtherType (host order). */
-static __always_inline int robot_parse_l3(const __u8 *l3, const __u8 *end,
-					  __u16 proto, struct robot_parsed *p)
+/* feat = 0 ("key only") parses exactly as feat = 1 (same checks, same
+ * result) but leaves feat.hdr alone: the key, src_is_a, payload_len and
+ * the other scalar fields are written, the header vector is not. The XDP
+ * hot path uses it (a known flow needs no features).
+ */
+static __always_inline int robot_parse_l3_x(const __u8 *l3, const __u8 *end,
+					    __u16 proto,
+					    struct robot_parsed *p,
+					    const int feat)
 {
 	if (proto == ROBOT_ETH_P_IP)
-		return robot_parse_ipv4(l3, end, p);
+		return robot_parse_ipv4(l3, end, p, feat);
 	if (proto == ROBOT_ETH_P_IPV6)
-		return robot_parse_ipv6(l3, end, p);
+		return robot_parse_ipv6(l3, end, p, feat);
 	return ROBOT_PARSE_NOT_IP;
 }
 
-/* Parse an Ethernet frame. p must be zeroed (robot_feat_zero) first. */
-static __always_inline int robot_parse_frame(const __u8 *data,
-					     const __u8 *end,
-					     struct robot_parsed *p)
+static __always_inline int robot_parse_frame_x(const __u8 *data,
+					       const __u8 *end,
+					       struct robot_parsed *p,
+					       const int feat)
 {
 	const __u8 *l3;
 	__u16 proto;
@@ -392,7 +413,32 @@ static __always_inline int robot_parse_frame(const __u8 *data,
 	err = robot_parse_eth(data, end, &l3, &proto);
 	if (err)
 		return err;
-	return robot_parse_l3(l3, end, proto, p);
+	return robot_parse_l3_x(l3, end, proto, p, feat);
+}
+
+/* Parse from the network header; proto is the EtherType (host order). */
+static __always_inline int robot_parse_l3(const __u8 *l3, const __u8 *end,
+					  __u16 proto, struct robot_parsed *p)
+{
+	return robot_parse_l3_x(l3, end, proto, p, 1);
+}
+
+/* Parse an Ethernet frame. p must be zeroed (robot_feat_zero) first. */
+static __always_inline int robot_parse_frame(const __u8 *data,
+					     const __u8 *end,
+					     struct robot_parsed *p)
+{
+	return robot_parse_frame_x(data, end, p, 1);
+}
+
+/* Key-only parse (see robot_parse_l3_x): same result as
+ * robot_parse_frame(); p needs no zeroing, feat.hdr is left as it was.
+ */
+static __always_inline int robot_parse_frame_key(const __u8 *data,
+						 const __u8 *end,
+						 struct robot_parsed *p)
+{
+	return robot_parse_frame_x(data, end, p, 0);
 }
 
 /* Direction of a packet given whether its flow's side "a" initiated. */
