@@ -273,6 +273,25 @@ static __u32 stat_of(int res)
 				       ROBOT_STAT_SKIP_NOT_IP + res - 1;
 }
 
+/* The hot path's key-only parse agrees with the full one (result, key,
+ * side, payload length), whatever the record held before.
+ */
+static void check_key_parse(const __u8 *pkt, __u32 len)
+{
+	struct robot_parsed a, b;
+	int ea, eb;
+
+	ea = pkt_parse(pkt, len, &a);
+	memset(&b, 0xa5, sizeof(b));
+	eb = robot_parse_frame_key(pkt, pkt + len, &b);
+	assert_int_equal(ea, eb);
+	if (ea)
+		return;
+	assert_memory_equal(&a.key, &b.key, sizeof(a.key));
+	assert_int_equal(a.src_is_a, b.src_is_a);
+	assert_int_equal(a.feat.payload_len, b.feat.payload_len);
+}
+
 /* One packet: XDP_PASS, unmodified, exactly one parse counter moved. */
 static void check_parse(struct xt *t, const __u8 *pkt, __u32 len,
 			int expect, const char *desc)
@@ -280,6 +299,7 @@ static void check_parse(struct xt *t, const __u8 *pkt, __u32 len,
 	__u64 a[ROBOT_STAT_MAX], b[ROBOT_STAT_MAX];
 	__u32 i, want = stat_of(expect);
 
+	check_key_parse(pkt, len);
 	xt_stats(t, a);
 	run_pass(t, pkt, len);
 	xt_stats(t, b);
