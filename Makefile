@@ -67,6 +67,20 @@ GPU_SRCS := $(wildcard gpu/*.cu)
 ifeq ($(HAVE_CUDNN),1)
 GPU_LIB := $(if $(GPU_SRCS),$(OUTPUT)/librobot_gpu.so)
 endif
+# Host side: gpu/*.c and the CPU model code it reuses (featurization, model
+# loading), gcc -fPIC under build/gpu/; only robot_gpu_* is exported
+# (gpu/robot_gpu.map). gpu/compat/ stands in for cblas.h/zlib.h on CUDA
+# boxes without their -dev packages (-idirafter: the system's win).
+GPU_HOST_SRCS := $(wildcard gpu/*.c) user/robust.c user/nn.c user/model.c \
+	user/mjson.c user/fastq.c
+GPU_OBJS := $(patsubst %.c,$(OUTPUT)/gpu/%.o,$(GPU_HOST_SRCS)) \
+	$(patsubst %.cu,$(OUTPUT)/gpu/%.cu.o,$(GPU_SRCS))
+GPU_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fPIC -ffunction-sections -fdata-sections -Iinclude -Iuser -Igpu \
+	-I$(CUDA_HOME)/include -idirafter gpu/compat
+NVCC_ARCH ?= -arch=all-major
+NVCC_FLAGS := -O2 -std=c++17 $(NVCC_ARCH) -Werror all-warnings -Iinclude -Igpu \
+	-Xcompiler -fPIC,-ffunction-sections,-Wall,-Wextra,-Werror
 
 DEPS := $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
 
@@ -141,11 +155,24 @@ $(OUTPUT)/bench/bench_%: tests/bench/bench_%.c $(OUTPUT)/librobot.a $(SKELS) Mak
 		$(LDLIBS) -ldl -o $@
 
 # ---------------------------------------------------------------- GPU
-$(OUTPUT)/librobot_gpu.so: $(GPU_SRCS) $(wildcard gpu/*.h) Makefile | $(OUTPUT)
+$(OUTPUT)/gpu/%.o: %.c Makefile
+	$(call msg,CC-GPU,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GPU_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/gpu/%.cu.o: %.cu Makefile
 	$(call msg,NVCC,$@)
-	$(Q)$(NVCC) -O2 -std=c++17 -shared -Xcompiler -fPIC -Iinclude -Iuser -Igpu \
-		-I$(CUDA_HOME)/include $(GPU_SRCS) -L$(CUDA_HOME)/lib64 \
-		-Xlinker -rpath=$(CUDA_HOME)/lib64 -lcudnn -lcublas -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(NVCC) $(NVCC_FLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+# -z defs: every symbol resolved at link time, so dlopen(RTLD_NOW) works.
+$(OUTPUT)/librobot_gpu.so: $(GPU_OBJS) gpu/robot_gpu.map Makefile | $(OUTPUT)
+	$(call msg,NVCC-LD,$@)
+	$(Q)$(NVCC) -shared $(NVCC_ARCH) -cudart shared $(GPU_OBJS) \
+		-L$(CUDA_HOME)/lib64 -Xlinker -rpath=$(CUDA_HOME)/lib64 \
+		-Xlinker --version-script=gpu/robot_gpu.map \
+		-Xlinker --gc-sections -Xlinker -z,defs \
+		-lcudnn -lcublas -l:libz.so.1 -lm -o $@
 
 gpu: $(GPU_LIB)
 

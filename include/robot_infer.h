@@ -53,6 +53,16 @@ int robot_gpu_open(const char *model_path, __u32 max_batch,
 int robot_gpu_infer(struct robot_gpu *g, const struct robot_pkt_feat *pkts,
 		    const __u8 *n_pkts, __u32 n, __u8 *out_class);
 
+/* As robot_gpu_infer, and also writes the embeddings emb[n][E] (unit
+ * rows, E = robot_gpu_emb_dim()); out_class may be NULL. For tests and
+ * benchmarks (CPU/GPU equality). 0 or -errno.
+ */
+int robot_gpu_embed(struct robot_gpu *g, const struct robot_pkt_feat *pkts,
+		    const __u8 *n_pkts, __u32 n, float *emb, __u8 *out_class);
+
+/* Embedding size E of the loaded model. */
+int robot_gpu_emb_dim(const struct robot_gpu *g);
+
 /* Human-readable device name ("NVIDIA H200", ...), for logs. */
 const char *robot_gpu_device(const struct robot_gpu *g);
 
@@ -64,6 +74,8 @@ void robot_gpu_close(struct robot_gpu *g);
 #define ROBOT_GPU_SYM_INFER "robot_gpu_infer"
 #define ROBOT_GPU_SYM_DEVICE "robot_gpu_device"
 #define ROBOT_GPU_SYM_CLOSE "robot_gpu_close"
+#define ROBOT_GPU_SYM_EMBED "robot_gpu_embed"
+#define ROBOT_GPU_SYM_EMB_DIM "robot_gpu_emb_dim"
 
 #ifdef __cplusplus
 }
