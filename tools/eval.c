@@ -105,6 +105,7 @@ void eval_seed_free(struct eval_seed *s)
 	free(s->un);
 	free(s->m11);
 	free(s->m21);
+	free(s->score);
 	for (m = 0; m < PM_COUNT; m++) {
 		free(s->pred[m]);
 		free(s->fdd[m]);
@@ -230,7 +231,8 @@ int eval_seed_init(struct eval_seed *s, const struct robot_dataset *ds,
 	s->un = malloc((nf + 1) * sizeof(int));
 	s->m11 = malloc((nf + 1) * sizeof(int));
 	s->m21 = malloc((nf + 1) * sizeof(int));
-	if (!s->pkt || !s->role || !s->tr || !s->te || !s->un || !s->m11 ||
+	s->score = malloc((nf + 1) * sizeof(double));
+	if (!s->score || !s->pkt || !s->role || !s->tr || !s->te || !s->un || !s->m11 ||
 	    !s->m21)
 		goto nomem;
 	for (m = 0; m < PM_COUNT; m++) {
@@ -396,6 +398,8 @@ static int robot_decide(struct eval_seed *s, struct robot_fast *f,
 				return err;
 			s->pred[PM_FAST][i] = cls_idx(s, d.fast_class);
 			s->fdd[PM_FAST][i] = d.fdd;
+			s->score[i] = d.nrm2 && d.dot > 0 ?
+				1 - d.dot / (127.0 * sqrt((double)d.nrm2)) : 2;
 			s->lat[PM_FAST][i] = eval_wait_ms(fl, s->pkt[i]) +
 					     (t1 - t0) * 1e3;
 			if (r && d.fdd) {
@@ -635,6 +639,30 @@ static int fdd_flows(const struct eval_seed *s, int *out, int only_unseen)
 	return n;
 }
 
+/* AUC of the FDD score over every test flow, unseen = positive. */
+static double auc_on(const struct eval_seed *s)
+{
+	int n = s->nte + s->nun, k;
+	double *sc = malloc((n + 1) * sizeof(double)), v;
+	__u8 *t = malloc(n + 1);
+
+	v = NAN;
+	if (sc && t) {
+		for (k = 0; k < s->nte; k++) {
+			sc[k] = s->score[s->te[k]];
+			t[k] = 0;
+		}
+		for (k = 0; k < s->nun; k++) {
+			sc[s->nte + k] = s->score[s->un[k]];
+			t[s->nte + k] = 1;
+		}
+		v = metrics_auc(sc, t, n);
+	}
+	free(sc);
+	free(t);
+	return v;
+}
+
 static double agree_on(const struct eval_seed *s, const int *idx, int n)
 {
 	int k, c = 0;
@@ -716,6 +744,7 @@ static int seed_metrics(const struct eval_seed *s, struct eval_result *res,
 	v[EM_FDD_REC] = b.rec;
 	fdd_on(s, PM_FASTF, s->m11, s->n11, &b);
 	v[EM_FDD_ACC_FLOAT] = b.acc;
+	v[EM_FDD_AUC] = auc_on(s);
 	nfl = fdd_flows(s, fl, 0);
 	res->cnt[si].fdd_flows = nfl;
 	if (!s->o->fast_only) {

@@ -41,6 +41,8 @@ struct eval_seed {
 	int *pred[PM_COUNT];   /* [flows] class index, -1: none */
 	__u8 *fdd[PM_COUNT];   /* [flows] FDD flag */
 	double *lat[PM_COUNT]; /* [flows] latency, ms (NaN: none) */
+	double *score;         /* [flows] int8 cosine distance to the
+				* nearest centroid (FDD score) */
 };
 
 double eval_now(void);

@@ -36,6 +36,8 @@ const struct eval_metric_info eval_metrics[EM_COUNT] = {
 	[EM_FDD_REC] = M("fdd.recall_1to1", "FDD recall, 1:1 (int8)"),
 	[EM_FDD_ACC_FLOAT] = M("fdd.acc_1to1_float",
 		"FDD detection accuracy, 1:1 (float model)"),
+	[EM_FDD_AUC] = M("fdd.auc",
+		"ROC AUC of the int8 distance score, unseen vs seen-test"),
 	[EM_FDD_PKT_FDD_SEEN] = M("fdd.pkt_rate_seen",
 		"share of seen-test payload packets called FDD"),
 	[EM_FDD_PKT_FDD_UNSEEN] = M("fdd.pkt_rate_unseen",

@@ -145,6 +145,30 @@ int metrics_strat_split(const int *strata, int n, double frac,
 	return total;
 }
 
+double metrics_auc(const double *score, const __u8 *truth, int n)
+{
+	double wins = 0;
+	long np = 0, nn = 0;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!truth[i])
+			continue;
+		np++;
+		for (j = 0; j < n; j++) {
+			if (truth[j])
+				continue;
+			if (score[i] > score[j])
+				wins += 1;
+			else if (score[i] == score[j])
+				wins += 0.5;
+		}
+	}
+	for (i = 0; i < n; i++)
+		nn += !truth[i];
+	return np && nn ? wins / ((double)np * nn) : NAN;
+}
+
 void metrics_mean_sd(const double *v, int n, double *mean, double *sd)
 {
 	double s = 0, q = 0;

@@ -51,6 +51,12 @@ int metrics_mix(int n_a, int n_b, int ra, int rb, struct nn_rng *rng,
 int metrics_strat_split(const int *strata, int n, double frac,
 			struct nn_rng *rng, __u8 *is_test);
 
+/* Area under the ROC curve of score for truth (non-zero = positive):
+ * the probability that a random positive scores above a random negative,
+ * ties counting one half (Mann-Whitney). NaN without both kinds.
+ */
+double metrics_auc(const double *score, const __u8 *truth, int n);
+
 /* Mean and sample standard deviation (n - 1; 0 when n < 2). NaN values
  * are skipped; both NaN when nothing is left.
  */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cblas.h>
 #include "commands.h"
 #include "dsbuild.h"
 #include "eval.h"
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 "  -q, --quiet          no progress lines\n"
 "  -h, --help\n"
 "\n"
+"Runs on one BLAS thread unless OPENBLAS_NUM_THREADS is set.\n"
 "Exit: 0 ok, 1 failure, 2 usage.\n");
 }
 
@@ -320,6 +322,11 @@ int do_eval(int argc, char **argv)
 		o.prog = stderr;
 		o.tty = isatty(fileno(stderr));
 	}
+	/* the models are small: one BLAS thread is faster than two cores
+	 * fighting over tiny matrices (and leaves a core to a parallel run)
+	 */
+	if (!getenv("OPENBLAS_NUM_THREADS"))
+		openblas_set_num_threads(1);
 	err = load_data(data, &ds);
 	if (err)
 		return ROBOT_EXIT_FAIL;

@@ -157,6 +157,18 @@ static void test_strat_split(void **s)
 	assert_int_equal(metrics_strat_split(st, 21, 1.0, &rng, t), 19);
 }
 
+static void test_auc(void **s)
+{
+	double sc[5] = { 0.9, 0.8, 0.3, 0.5, 0.1 };
+	__u8 t[5] = { 1, 1, 1, 0, 0 }, none[5] = { 0 };
+	double tie[4] = { 1, 1, 1, 1 };
+
+	/* positives 0.9 0.8 0.3 vs negatives 0.5 0.1: 5 of 6 pairs */
+	NEAR(metrics_auc(sc, t, 5), 5.0 / 6);
+	NEAR(metrics_auc(tie, t, 4), 0.5);
+	assert_true(isnan(metrics_auc(sc, none, 5)));
+}
+
 static void test_mean_sd_quantile(void **s)
 {
 	double v[5] = { 1, 2, 3, 4, NAN }, m, sd, q[4] = { 4, 1, 3, 2 };
@@ -184,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_mix),
 		cmocka_unit_test(test_strat_split),
+		cmocka_unit_test(test_auc),
 		cmocka_unit_test(test_mean_sd_quantile),
 	};
 
