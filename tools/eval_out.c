@@ -143,7 +143,7 @@ static const char *json_path(struct json_w *w, const char *key, char *cur,
 		snprintf(parts[n++], sizeof(parts[0]), "%.*s",
 			 (int)(leaf - p), p);
 	for (p = cur; *p && c < *depth; p += strlen(p) + 1)
-		snprintf(now[c++], sizeof(now[0]), "%s", p);
+		snprintf(now[c++], sizeof(now[0]), "%.47s", p);
 	for (common = 0; common < n && common < c &&
 			 !strcmp(parts[common], now[common]);
 	     common++)
