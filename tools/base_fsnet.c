@@ -13,12 +13,12 @@ void fsnet_defaults(struct fsnet_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->t = FSNET_T_MAX;
-	o->bin = 10;
+	o->bin = 20;
 	o->emb = 16;
 	o->hid = 32;
 	o->layers = 2;
 	o->fc = 64;
-	o->epochs = 30;
+	o->epochs = 20;
 	o->batch = 32;
 	o->lr = 5e-3f;
 	o->alpha = 1.0f;

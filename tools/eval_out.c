@@ -392,6 +392,8 @@ static int write_md(const struct eval_result *r, const char *dir,
 	md_cell(f, r, EM_FAST_FDD_SEEN);
 	fprintf(f, " unseen-app flows");
 	md_cell(f, r, EM_FAST_FDD_UNSEEN);
+	fprintf(f, " ROC AUC of the FDD score");
+	md_cell(f, r, EM_FDD_AUC);
 	fprintf(f, " packet level: seen");
 	md_cell(f, r, EM_FDD_PKT_FDD_SEEN);
 	fprintf(f, " unseen");
@@ -470,6 +472,66 @@ static int cmp_dbl(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* "x ± y" in percent, or "–". */
+static const char *pm(const struct eval_result *r, int m, char *buf,
+		      size_t len)
+{
+	if (isnan(r->mean[m]))
+		snprintf(buf, len, "–");
+	else
+		snprintf(buf, len, "%.1f ± %.1f", 100 * r->mean[m],
+			 100 * r->sd[m]);
+	return buf;
+}
+
+/* Shell assignments of the headline figures (reproduce.sh sources it),
+ * and one markdown row for the packet-mode comparison.
+ */
+static int write_headline(const struct eval_result *r, const char *dir,
+			  const char *tag)
+{
+	static const struct { const char *var; int m; } h[] = {
+		{ "H_MIXED", EM_ROBOT_MIXED_ACC },
+		{ "H_MIXED_F1", EM_ROBOT_MIXED_F1 },
+		{ "H_FDD", EM_FDD_ACC },
+		{ "H_FDD_F1", EM_FDD_F1 },
+		{ "H_FDD_AUC", EM_FDD_AUC },
+		{ "H_ROBUST", EM_ROBUST_FDD_ACC },
+		{ "H_SEEN", EM_FAST_SEEN_ACC },
+		{ "H_SEEN_FLOAT", EM_FAST_SEEN_ACC_FLOAT },
+		{ "H_AGREE", EM_FAST_INT8_AGREE },
+		{ "H_DP_MIXED", EM_DP_MIXED_ACC },
+		{ "H_FS_MIXED", EM_FS_MIXED_ACC },
+	};
+	char buf[64], mode[16];
+	unsigned i;
+	FILE *f;
+
+	f = open_in(dir, "headline_%s.sh", tag);
+	if (!f)
+		return -errno;
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		fprintf(f, "%s='%s'\n", h[i].var, pm(r, h[i].m, buf,
+						     sizeof(buf)));
+	fprintf(f, "H_SECS='%.0f'\n", r->secs);
+	fclose(f);
+	f = open_in(dir, "row_%s.md", tag);
+	if (!f)
+		return -errno;
+	pkt_mode_str(r->pkt_mode, mode, sizeof(mode));
+	fprintf(f, "| %s | %s |", tag, mode);
+	md_cell(f, r, EM_FAST_SEEN_ACC);
+	md_cell(f, r, EM_FAST_SEEN_ACC_FLOAT);
+	md_cell(f, r, EM_FDD_ACC);
+	md_cell(f, r, EM_FDD_AUC);
+	md_cell(f, r, EM_FAST_FDD_SEEN);
+	md_cell(f, r, EM_FAST_FDD_UNSEEN);
+	md_cell(f, r, EM_ROBOT_MIXED_ACC);
+	fprintf(f, " %.0f |\n", (double)r->cnt[0].skipped);
+	fclose(f);
+	return 0;
+}
+
 int eval_write_data(const struct eval_result *r, const char *dir,
 		    const char *tag)
 {
@@ -478,6 +540,7 @@ int eval_write_data(const struct eval_result *r, const char *dir,
 	double mn, sd, mn2, sd2;
 
 	err = write_md(r, dir, tag);
+	err = err ?: write_headline(r, dir, tag);
 	if (err)
 		return err;
 	f = open_in(dir, "fig5_%s.dat", tag);

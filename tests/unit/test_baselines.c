@@ -569,6 +569,7 @@ static void test_fsnet_tokens(void **s)
 	int tok[FSNET_T_MAX];
 
 	fsnet_defaults(&o);
+	o.bin = 10;
 	f->n_pkts = 3;
 	f->pkts[0].ip_len = 60, f->pkts[0].dir = 0;
 	f->pkts[1].ip_len = 1500, f->pkts[1].dir = 1;
