@@ -259,9 +259,8 @@ cli_xmpp() {
 }
 
 # A leecher (aria2) takes the swarm's torrents one after the other.
-cli_bt() {
+cli_bt_aria2() {
 	local b=$D/bt/$APP t port=6881
-	[ "$APP" = bt-transmission ] && port=6891 # both run at once
 	while alive; do
 		for t in "$b"/torrents/*.torrent; do
 			alive || break
@@ -273,6 +272,47 @@ cli_bt() {
 				--max-download-limit="$(rnd 150 450)K" \
 				--summary-interval=0 --console-log-level=error \
 				"$t" >/dev/null 2>&1
+			think 1 4
+		done
+	done
+}
+
+# A transmission-cli leecher, one torrent after the other. It never exits
+# by itself: its finish script marks the download done, then it is
+# stopped. It asks for pieces only at its first rechoke (~10 s).
+cli_bt_transmission() {
+	local b=$D/bt/$APP t pid i cfg=$T/cfg
+	mkdir -p "$cfg"
+	cat >"$cfg/settings.json" <<EOF
+{
+	"bind-address-ipv4": "$(app_cip $APP)",
+	"dht-enabled": false,
+	"lpd-enabled": false,
+	"pex-enabled": false,
+	"utp-enabled": false,
+	"port-forwarding-enabled": false,
+	"peer-port": 51413,
+	"encryption": 2,
+	"message-level": 0
+}
+EOF
+	printf '#!/bin/sh\ntouch "%s/done"\n' "$T" >"$T/done.sh"
+	chmod +x "$T/done.sh"
+	while alive; do
+		for t in "$b"/torrents/*.torrent; do
+			alive || break
+			rm -rf "$T/dl" "$cfg/resume" "$cfg/torrents" "$T/done"
+			mkdir -p "$T/dl"
+			transmission-cli -M -er -g "$cfg" -w "$T/dl" \
+				-d "$(rnd 150 450)" -f "$T/done.sh" "$t" \
+				>/dev/null 2>&1 &
+			pid=$!
+			for i in $(seq 1 "$(lim 90)"); do
+				[ -e "$T/done" ] && break
+				sleep 1
+			done
+			kill $pid 2>/dev/null
+			wait $pid
 			think 1 4
 		done
 	done
@@ -332,7 +372,8 @@ baresip) cli_baresip ;;
 sipp) cli_sipp ;;
 irc) cli_irc ;;
 xmpp) cli_xmpp ;;
-bt-aria2 | bt-transmission) cli_bt ;;
+bt-aria2) cli_bt_aria2 ;;
+bt-transmission) cli_bt_transmission ;;
 smtp) cli_smtp ;;
 imap) cli_imap ;;
 pop3) cli_pop3 ;;

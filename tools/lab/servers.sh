@@ -413,8 +413,9 @@ srv_bt_transmission() {
 		t=$(basename $t .torrent)
 		transmission_cfg $b/cfg-$t $ip $((51413 + ${t##*-}))
 		# its status line is rewritten every second: no log
-		spawn $NS_S seed-$t sh -c "exec transmission-cli -g $b/cfg-$t \
-			-er -w $b/seed -u 400 $b/torrents/$t.torrent >/dev/null"
+		spawn $NS_S seed-$t sh -c "exec transmission-cli -M -g \
+			$b/cfg-$t -er -w $b/seed -u 400 $b/torrents/$t.torrent \
+			>/dev/null"
 	done
 }
 
