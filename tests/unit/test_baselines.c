@@ -451,6 +451,7 @@ static void test_deeppacket_learns(void **s)
 		assert_int_equal(fdd[0], 1);
 		assert_int_equal(fdd[1], 0);
 	}
+	bkm_free(&km);
 	assert_int_equal(bkm_fit(&km, x, y, n, ROBOT_HDR_LEN, 3, 0, &rng),
 			 -EINVAL);
 	free(x);

@@ -72,6 +72,9 @@ static void test_decision(void **s)
 	q->cent[0][0] = 127;
 	q->cent_class[0] = ROBOT_CLASS_CHAT;
 	q->thresh = 1;
+	/* conv layers: mult 0, shift 1 (shift must be 1..62): all zero */
+	for (o = 0; o < 2; o++)
+		q->sh1[o] = q->sh2[o] = 1;
 	for (o = 0; o < 4; o++) {
 		q->m3[o] = 1 << 30;
 		q->sh3[o] = 30;
