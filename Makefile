@@ -189,6 +189,10 @@ bench: all
 deps:
 	$(Q)tools/deps.sh
 
+# every figure of the evaluation -> docs/results.md, docs/figs/ (~20 min)
+reproduce: $(OUTPUT)/robot
+	$(Q)tools/reproduce.sh
+
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
