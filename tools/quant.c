@@ -444,54 +444,56 @@ static int quant_scales(struct robot_fast *f, const struct calib *c,
 	       emb_scale(c->pre, c->n, a->emb, p_emb, &f->se);
 }
 
-int quant_agreement(struct robot_fast *f, const struct robot_fastq *q,
-		    const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
-		    struct quant_report *rep)
+/* Agreement given the float pre-embeddings c->pre of hdr. */
+static void agreement(struct robot_fast *f, const struct robot_fastq *q,
+		      const __u8 (*hdr)[ROBOT_HDR_LEN], const struct calib *c,
+		      struct quant_report *rep)
 {
-	int e = f->arch.emb, i, j, ca = 0, fa = 0;
+	int e = f->arch.emb, n = c->n, i, j, ca = 0, fa = 0;
+	float emb[ROBOT_FASTQ_EMB_MAX];
+	const float *pre = c->pre;
 	struct robot_fastq_out qo;
 	struct robot_fast_out fo;
-	float *emb, *pre = NULL;
-	double err = 0, num, den;
-	struct calib c;
+	double err = 0, num, den, d;
 
-	emb = malloc((size_t)n * e * sizeof(float) + 1);
-	if (!emb || calib_collect(f, hdr, n, &c)) {
-		free(emb);
-		return -ENOMEM;
-	}
-	pre = c.pre;
 	for (i = 0; i < n; i++) {
 		den = 0;
 		for (j = 0; j < e; j++)
 			den += (double)pre[i * e + j] * pre[i * e + j];
 		den = sqrt(den);
 		for (j = 0; j < e; j++)
-			emb[i * e + j] = den > 0 ? pre[i * e + j] / den : 0;
-		robot_fast_decide(f, emb + i * e, &fo);
+			emb[j] = den > 0 ? pre[i * e + j] / den : 0;
+		robot_fast_decide(f, emb, &fo);
 		robot_fastq_infer(q, hdr[i], &qo);
 		ca += fo.class == qo.class;
 		fa += fo.fdd == qo.fdd;
 		num = 0;
 		for (j = 0; j < e; j++) {
-			double d = pre[i * e + j] - qo.emb[j] * (double)f->se;
-
+			d = pre[i * e + j] - qo.emb[j] * (double)f->se;
 			num += d * d;
 		}
 		err += den > 0 ? sqrt(num) / den : 0;
 	}
+	memset(rep, 0, sizeof(*rep));
 	rep->n = n;
 	rep->class_agree = n ? (double)ca / n : 1;
 	rep->fdd_agree = n ? (double)fa / n : 1;
 	rep->emb_err = n ? err / n : 0;
+}
+
+int quant_agreement(struct robot_fast *f, const struct robot_fastq *q,
+		    const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
+		    struct quant_report *rep)
+{
+	struct calib c;
+
+	if (calib_collect(f, hdr, n, &c))
+		return -ENOMEM;
+	agreement(f, q, hdr, &c, rep);
 	calib_free(&c);
-	free(emb);
 	return 0;
 }
 
-/* Scales, then q; with refit, the dense layer is refitted on the integer
- * conv outputs and q rebuilt with it.
- */
 /* U for GPTQ: upper Cholesky factor of H^-1, H = X^T X + damping, X
  * [n][d] the layer's integer inputs (rows: samples, or conv patches).
  */
@@ -536,30 +538,23 @@ static int gptq_u(const double *X, long n, int d, double *U)
 	return 0;
 }
 
-/* GPTQ factors of conv2 (U2 [c1*k2]^2, inputs: the integer conv1 output
- * patches) and of the dense layer (U3 [flat]^2, the integer conv2
- * outputs), from the calibration set.
+/* GPTQ factor of conv2: U2 [c1*k2]^2 from the integer conv1 output
+ * patches of the calibration set.
  */
-static int quant_gptq_us(const struct robot_fastq *q,
-			 const __u8 (*hdr)[ROBOT_HDR_LEN], int n, double *U2,
-			 double *U3)
+static int gptq_u2(const struct robot_fastq *q, const __u8 (*hdr)[ROBOT_HDR_LEN],
+		   int n, double *U2)
 {
 	const struct robot_fastq_arch *a = &q->arch;
-	int d3 = a->c2 * a->l2, d2 = a->c1 * a->k2, i, j, c, k, l, err;
 	__u8 x2[ROBOT_FASTQ_FLAT_MAX], x1[ROBOT_FASTQ_C1_MAX][ROBOT_FASTQ_L1_MAX];
-	double *X3, *X2, *p;
+	int d2 = a->c1 * a->k2, i, c, k, l, err;
+	double *X2, *p;
 	long pos;
 
-	X3 = malloc((size_t)n * d3 * sizeof(double));
-	X2 = malloc((size_t)n * a->l2 * d2 * sizeof(double));
-	if (!X3 || !X2) {
-		err = -ENOMEM;
-		goto out;
-	}
+	X2 = malloc((size_t)n * a->l2 * d2 * sizeof(double) + 1);
+	if (!X2)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		int_convs(q, hdr[i], x2, x1);
-		for (j = 0; j < d3; j++)
-			X3[(size_t)i * d3 + j] = x2[j];
 		for (l = 0; l < (int)a->l2; l++) {
 			p = X2 + ((size_t)i * a->l2 + l) * d2;
 			for (c = 0; c < (int)a->c1; c++)
@@ -571,60 +566,115 @@ static int quant_gptq_us(const struct robot_fastq *q,
 				}
 		}
 	}
-	err = gptq_u(X3, n, d3, U3) ?: gptq_u(X2, (long)n * a->l2, d2, U2);
-out:
-	free(X3);
+	err = gptq_u(X2, (long)n * a->l2, d2, U2);
 	free(X2);
 	return err;
 }
 
-/* Scales, then q; mode QUANT_REFIT refits the dense layer on the integer
- * conv outputs, QUANT_GPTQ rounds its weights with error feedback.
+/* GPTQ factor of the dense layer: U3 [flat]^2 from the integer conv2
+ * outputs of the calibration set.
+ */
+static int gptq_u3(const struct robot_fastq *q, const __u8 (*hdr)[ROBOT_HDR_LEN],
+		   int n, double *U3)
+{
+	const struct robot_fastq_arch *a = &q->arch;
+	__u8 x2[ROBOT_FASTQ_FLAT_MAX], x1[ROBOT_FASTQ_C1_MAX][ROBOT_FASTQ_L1_MAX];
+	int d3 = a->c2 * a->l2, i, j, err;
+	double *X3;
+
+	X3 = malloc((size_t)n * d3 * sizeof(double) + 1);
+	if (!X3)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		int_convs(q, hdr[i], x2, x1);
+		for (j = 0; j < d3; j++)
+			X3[(size_t)i * d3 + j] = x2[j];
+	}
+	err = gptq_u(X3, n, d3, U3);
+	free(X3);
+	return err;
+}
+
+/* Modes: QUANT_REFIT refits the dense layer on the integer conv outputs,
+ * QUANT_GPTQ rounds conv2 and dense weights with error feedback.
  */
 #define QUANT_REFIT 1
 #define QUANT_GPTQ 2
+
+/* What a mode computes once the activation scales s1, s2 are set; the
+ * embedding scale se only enters quant_build.
+ */
+struct qprep {
+	int refit, gptq;
+	float *w3, b3[ROBOT_FASTQ_EMB_MAX];
+	double *U2, *U3;
+};
+
+static void qprep_free(struct qprep *p)
+{
+	free(p->w3);
+	free(p->U2);
+	free(p->U3);
+	memset(p, 0, sizeof(*p));
+}
+
+static int qprep_make(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
+		      const struct calib *c, int mode, struct robot_fastq *q,
+		      struct qprep *p)
+{
+	const struct robot_fastq_arch *a = &f->arch;
+	int flat = a->c2 * a->l2, d2 = a->c1 * a->k2, err;
+
+	memset(p, 0, sizeof(*p));
+	p->w3 = malloc(sizeof(float) * a->emb * flat);
+	p->U2 = malloc(sizeof(double) * d2 * d2);
+	p->U3 = malloc(sizeof(double) * flat * flat);
+	if (!p->w3 || !p->U2 || !p->U3) {
+		qprep_free(p);
+		return -ENOMEM;
+	}
+	err = quant_build(f, q, NULL, NULL, NULL, NULL);
+	if (!err && (mode & QUANT_GPTQ)) {
+		/* conv2 first: the dense layer's inputs come from it */
+		err = gptq_u2(q, hdr, c->n, p->U2);
+		err = err ?: quant_build(f, q, NULL, NULL, p->U2, NULL);
+		err = err ?: gptq_u3(q, hdr, c->n, p->U3);
+		p->gptq = !err;
+		if (err == -EDOM) /* singular: plain rounding */
+			err = quant_build(f, q, NULL, NULL, NULL, NULL);
+	}
+	if (!err && (mode & QUANT_REFIT)) {
+		err = refit_dense(f, q, hdr, c, p->w3, p->b3);
+		p->refit = !err;
+		if (err == -EDOM)
+			err = 0;
+	}
+	if (err)
+		qprep_free(p);
+	return err;
+}
+
+static int qprep_build(struct robot_fast *f, const struct qprep *p,
+		       struct robot_fastq *q)
+{
+	return quant_build(f, q, p->refit ? p->w3 : NULL,
+			   p->refit ? p->b3 : NULL, p->gptq ? p->U2 : NULL,
+			   p->gptq ? p->U3 : NULL);
+}
 
 static int quant_one(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
 		     const struct calib *c, double p_act, double p_emb,
 		     int mode, struct robot_fastq *q)
 {
-	const struct robot_fastq_arch *a = &f->arch;
-	float *w3 = NULL, b3[ROBOT_FASTQ_EMB_MAX];
-	int err, flat = a->c2 * a->l2, refit = 0;
-	double *U = NULL, *U2 = NULL;
+	struct qprep p;
+	int err;
 
 	err = quant_scales(f, c, p_act, p_emb) ?:
-	      quant_build(f, q, NULL, NULL, NULL, NULL);
-	if (err || !mode)
+	      qprep_make(f, hdr, c, mode, q, &p);
+	if (err)
 		return err;
-	err = -ENOMEM;
-	w3 = malloc(sizeof(float) * a->emb * flat);
-	U = malloc(sizeof(double) * flat * flat);
-	U2 = malloc(sizeof(double) * a->c1 * a->k2 * a->c1 * a->k2);
-	if (!w3 || !U || !U2)
-		goto out;
-	err = 0;
-	if (mode & QUANT_REFIT) {
-		err = refit_dense(f, q, hdr, c, w3, b3);
-		refit = !err;
-		if (err == -EDOM) /* singular: keep the plain dense layer */
-			err = 0;
-	}
-	if (!err && (mode & QUANT_GPTQ)) {
-		err = quant_gptq_us(q, hdr, c->n, U2, U);
-		if (err == -EDOM) {
-			err = 0;
-			mode &= ~QUANT_GPTQ;
-		}
-	}
-	if (!err)
-		err = quant_build(f, q, refit ? w3 : NULL, refit ? b3 : NULL,
-				  (mode & QUANT_GPTQ) ? U2 : NULL,
-				  (mode & QUANT_GPTQ) ? U : NULL);
-out:
-	free(w3);
-	free(U);
-	free(U2);
+	err = qprep_build(f, &p, q);
+	qprep_free(&p);
 	return err;
 }
 
@@ -649,25 +699,31 @@ int quant_fast(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
 	       struct robot_fastq *q, struct quant_report *rep)
 {
 	static const double grid[] = { -1.0, 99.9, 99.99, 100.0 };
+	const int ng = sizeof(grid) / sizeof(grid[0]);
 	double best = -1, score, bp = 100, be = 100;
-	int err, br = 0, refit;
+	int err, i, j, mode, bm = 0;
 	struct quant_report r;
+	struct qprep p;
 	struct calib c;
-	unsigned i, j;
 
 	if (n < 1)
 		return -EINVAL;
 	err = calib_collect(f, hdr, n, &c);
 	if (err)
 		return err;
-	for (refit = 0; refit < 4; refit++)
-		for (i = 0; i < sizeof(grid) / sizeof(grid[0]); i++)
-			for (j = 0; j < sizeof(grid) / sizeof(grid[0]); j++) {
-				err = quant_one(f, hdr, &c, grid[i], grid[j],
-						refit, q) ?:
-				      quant_agreement(f, q, hdr, n, &r);
+	for (i = 0; i < ng; i++)
+		for (mode = 0; mode < 4; mode++) {
+			err = quant_scales(f, &c, grid[i], 100.0) ?:
+			      qprep_make(f, hdr, &c, mode, q, &p);
+			if (err)
+				goto out;
+			for (j = 0; j < ng && !err; j++) {
+				err = emb_scale(c.pre, c.n, f->arch.emb,
+						grid[j], &f->se) ?:
+				      qprep_build(f, &p, q);
 				if (err)
-					goto out;
+					break;
+				agreement(f, q, hdr, &c, &r);
 				/* FDD and class count alike; the embedding
 				 * error breaks ties
 				 */
@@ -677,16 +733,21 @@ int quant_fast(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
 					best = score;
 					bp = grid[i];
 					be = grid[j];
-					br = refit;
+					bm = mode;
 				}
 			}
-	err = quant_one(f, hdr, &c, bp, be, br, q) ?:
-	      quant_agreement(f, q, hdr, n, &r);
+			qprep_free(&p);
+			if (err)
+				goto out;
+		}
+	err = quant_one(f, hdr, &c, bp, be, bm, q);
+	if (!err)
+		agreement(f, q, hdr, &c, &r);
 	if (!err && rep) {
 		*rep = r;
 		rep->p_act = bp;
 		rep->p_emb = be;
-		rep->refit = br;
+		rep->refit = bm;
 	}
 out:
 	calib_free(&c);

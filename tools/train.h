@@ -123,6 +123,9 @@ struct train_run_opts {
 	struct fast_train_opts fast;
 	struct robust_train_opts robust;
 	int fast_pkts;      /* extra Fast samples from the first N packets */
+	int calib_pkts;     /* int8 calibration samples: every payload packet
+			     * among the first N of each training flow */
+	int calib_max;      /* > 0: at most this many calibration samples */
 	const char *out_dir; /* NULL: do not write files */
 	int skip_robust;    /* fast model only */
 };
@@ -141,7 +144,7 @@ struct train_eval {
 
 struct train_result {
 	int n_classes;
-	int fast_samples, robust_samples;
+	int fast_samples, robust_samples, calib_samples;
 	double fast_secs, quant_secs, robust_secs;
 	struct quant_report q_calib;
 	struct train_eval ev[3]; /* by enum train_role: train, test, unseen */

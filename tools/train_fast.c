@@ -27,7 +27,7 @@ void fast_train_defaults(struct fast_train_opts *o)
 	o->m = 1.0f;
 	o->beta = 0.5f;
 	o->clusters = 0; /* one per class */
-	o->norm_reg = 0.1f;
+	o->norm_reg = 1.0f;
 	o->seed = 1;
 }
 

@@ -194,6 +194,28 @@ int train_run(const struct train_run_opts *o, const struct robot_dataset *ds,
 	meta.seed = o->fast.seed;
 	f.meta = meta;
 	t = now_s();
+	if (o->calib_pkts > o->fast_pkts) {
+		/* a larger calibration set: more packets of the same flows */
+		free(hdr);
+		free(label);
+		free(flow);
+		n = train_fast_samples(&s, TRAIN_ROLE_TRAIN, o->calib_pkts,
+				       &hdr, &label, &flow);
+		if (n < 0) {
+			err = n;
+			goto out;
+		}
+	}
+	if (o->calib_max > 0 && n > o->calib_max) {
+		/* an evenly spaced subset (deterministic) */
+		int i, k = 0;
+
+		for (i = 0; i < o->calib_max; i++, k++)
+			memcpy(hdr[k], hdr[(long)i * n / o->calib_max],
+			       ROBOT_HDR_LEN);
+		n = o->calib_max;
+	}
+	res->calib_samples = n;
 	err = quant_fast(&f, (const __u8(*)[ROBOT_HDR_LEN])hdr, n, q,
 			 &res->q_calib);
 	res->quant_secs = now_s() - t;
@@ -286,6 +308,7 @@ void train_result_json(const struct train_result *r, FILE *f)
 	json_u64(&w, "classes", r->n_classes);
 	json_u64(&w, "fast_samples", r->fast_samples);
 	json_u64(&w, "robust_samples", r->robust_samples);
+	json_u64(&w, "calib_samples", r->calib_samples);
 	json_dbl(&w, "fast_secs", r->fast_secs);
 	json_dbl(&w, "quant_secs", r->quant_secs);
 	json_dbl(&w, "robust_secs", r->robust_secs);

@@ -42,10 +42,13 @@ static void usage(FILE *f)
 "  --fast-pkts N        extra Fast samples: every payload packet among the\n"
 "                       first N of each training flow (default 0: first\n"
 "                       payload packet only)\n"
+"  --calib-pkts N       int8 calibration on every payload packet among the\n"
+"                       first N of each training flow (default 0: the\n"
+"                       training samples)\n"
 "  --lr X               Fast learning rate (default 0.003)\n"
 "  --wd X               Fast decoupled weight decay (default 0.0001)\n"
 "  --norm-reg X         Fast: weight of Var(log |e|) before normalization,\n"
-"                       evens out embedding norms for int8 (default 0.1)\n"
+"                       evens out embedding norms for int8 (default 1)\n"
 "  --robust-arch c1,c2,hidden,emb            (default 16,16,64,32)\n"
 "  --robust-a X --robust-b X --robust-m X    margins (0.4, 0.8, 1.2)\n"
 "  --robust-k N         raw pre-clusters per class (default 2)\n"
@@ -63,7 +66,7 @@ enum {
 	OPT_SPLIT = 256, OPT_HOLDOUT, OPT_CLASSES, OPT_SEED, OPT_EPOCHS,
 	OPT_FEPOCHS, OPT_REPOCHS, OPT_FARCH, OPT_A, OPT_M, OPT_BETA,
 	OPT_FCLUST, OPT_FPKTS, OPT_LR, OPT_RARCH, OPT_RA, OPT_RB, OPT_RM,
-	OPT_RK, OPT_RCENT, OPT_RLR, OPT_FONLY, OPT_JSON, OPT_NREG, OPT_WD,
+	OPT_RK, OPT_RCENT, OPT_RLR, OPT_FONLY, OPT_JSON, OPT_NREG, OPT_WD, OPT_CPKTS,
 };
 
 static int parse_int(const char *s, long lo, long hi, long *v)
@@ -165,6 +168,7 @@ int do_train(int argc, char **argv)
 		{ "robust-centers", required_argument, NULL, OPT_RCENT },
 		{ "robust-lr", required_argument, NULL, OPT_RLR },
 		{ "norm-reg", required_argument, NULL, OPT_NREG },
+		{ "calib-pkts", required_argument, NULL, OPT_CPKTS },
 		{ "wd", required_argument, NULL, OPT_WD },
 		{ "fast-only", no_argument, NULL, OPT_FONLY },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -248,6 +252,10 @@ int do_train(int argc, char **argv)
 		case OPT_NREG:
 			bad |= parse_float(optarg, &o.fast.norm_reg) ||
 			       o.fast.norm_reg < 0;
+			break;
+		case OPT_CPKTS:
+			bad |= parse_int(optarg, 0, ROBOT_DATASET_PKTS, &v);
+			o.calib_pkts = v;
 			break;
 		case OPT_WD:
 			bad |= parse_float(optarg, &o.fast.wd) || o.fast.wd < 0;
