@@ -404,6 +404,10 @@ usage() {
 
 main() {
 	local cmd=${1:-}
+	[[ $LAB_TAG =~ ^[A-Za-z0-9_-]{1,24}$ ]] ||
+		die "LAB_TAG: 1-24 characters of [A-Za-z0-9_-]"
+	[[ $LAB_NET =~ ^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$ ]] ||
+		die "LAB_NET: the first two octets, e.g. 10.199"
 	[ $# -gt 0 ] && shift
 	case $cmd in
 	check) APPS=$(sel_apps "${1:-all}") || exit 2; cmd_check ;;
