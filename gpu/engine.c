@@ -179,7 +179,10 @@ static int gpu_upload_model(struct robot_gpu *g, const struct robot_robust *r)
 			    "centers");
 	err = err ?: upload((void **)&g->cent_class, r->cent_class, r->n_cent,
 			    "center classes");
-	return err;
+	/* A pageable cudaMemcpy may return before its DMA lands, and the
+	 * engine's stream does not wait for the legacy default stream.
+	 */
+	return err ?: cuda_err(cudaDeviceSynchronize(), "upload");
 }
 
 static int gpu_alloc_acts(struct robot_gpu *g)
@@ -494,6 +497,7 @@ int robot_gpu_abi(void)
 int robot_gpu_open(const char *model_path, __u32 max_batch,
 		   struct robot_gpu **out)
 {
+	struct robot_pkt_feat w[ROBOT_WINDOW];
 	struct robot_robust r;
 	struct robot_gpu *g;
 	__u8 zero_n = 1, cls;
@@ -539,18 +543,13 @@ int robot_gpu_open(const char *model_path, __u32 max_batch,
 	if (err)
 		goto out_free;
 	/* One all-zero window end to end: a device without a kernel image
-	 * for it, or a broken cuDNN install, fails here, not per batch.
+	 * for it, or a broken cuDNN install, fails here (-EIO), not per
+	 * batch.
 	 */
-	{
-		struct robot_pkt_feat w[ROBOT_WINDOW];
-
-		memset(w, 0, sizeof(w));
-		err = gpu_run(g, w, &zero_n, 1, NULL, &cls);
-	}
-	if (err) {
-		err = err == -ENOMEM ? err : -ENODEV;
+	memset(w, 0, sizeof(w));
+	err = gpu_run(g, w, &zero_n, 1, NULL, &cls);
+	if (err)
 		goto out_free;
-	}
 	robot_robust_free(&r);
 	*out = g;
 	return 0;
