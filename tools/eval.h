@@ -212,9 +212,19 @@ struct eval_loao_app {
  */
 int eval_loao(const struct robot_dataset *ds, const struct eval_opts *o,
 	      int min_flows, struct eval_loao_app **apps, int *n);
+/* The same over the shard-th of n_shards interleaved parts of the apps
+ * (for parallel runs; 0/1 is all of them).
+ */
+int eval_loao_shard(const struct robot_dataset *ds, const struct eval_opts *o,
+		    int min_flows, int shard, int n_shards,
+		    struct eval_loao_app **apps, int *n);
 void eval_loao_print(const struct robot_dataset *ds,
 		     const struct eval_loao_app *a, int n, FILE *f, int json);
+/* DIR/loao_TAG.md (table rows only, no header) and DIR/loao_TAG.dat
+ * (app fdd final fast, %), for reproduce.sh to join.
+ */
 int eval_loao_write(const struct robot_dataset *ds,
-		    const struct eval_loao_app *a, int n, const char *dir);
+		    const struct eval_loao_app *a, int n, const char *dir,
+		    const char *tag);
 
 #endif

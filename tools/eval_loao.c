@@ -66,12 +66,21 @@ out_q:
 int eval_loao(const struct robot_dataset *ds, const struct eval_opts *o,
 	      int min_flows, struct eval_loao_app **apps, int *n)
 {
+	return eval_loao_shard(ds, o, min_flows, 0, 1, apps, n);
+}
+
+int eval_loao_shard(const struct robot_dataset *ds, const struct eval_opts *o,
+		    int min_flows, int shard, int n_shards,
+		    struct eval_loao_app **apps, int *n)
+{
 	struct eval_opts qo = *o;
-	int *cnt, a, i, err = 0;
+	int *cnt, a, i, err = 0, k = 0;
 	double t0;
 
 	*apps = NULL;
 	*n = 0;
+	if (n_shards < 1 || shard < 0 || shard >= n_shards)
+		return -EINVAL;
 	cnt = calloc(ds->n_apps + 1, sizeof(int));
 	*apps = calloc(ds->n_apps + 1, sizeof(**apps));
 	if (!cnt || !*apps) {
@@ -86,7 +95,7 @@ int eval_loao(const struct robot_dataset *ds, const struct eval_opts *o,
 			cnt[ds->flows[i].app_idx]++;
 	qo.prog = NULL; /* one line per app instead of every epoch */
 	for (a = 0; a < (int)ds->n_apps; a++) {
-		if (cnt[a] < min_flows)
+		if (cnt[a] < min_flows || k++ % n_shards != shard)
 			continue;
 		t0 = eval_now();
 		err = loao_one(ds, &qo, a, &(*apps)[*n]);
@@ -146,40 +155,29 @@ void eval_loao_print(const struct robot_dataset *ds,
 }
 
 int eval_loao_write(const struct robot_dataset *ds,
-		    const struct eval_loao_app *a, int n, const char *dir)
+		    const struct eval_loao_app *a, int n, const char *dir,
+		    const char *tag)
 {
 	char path[4096];
-	double s[3] = { 0 };
 	FILE *f;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/loao.md", dir);
+	snprintf(path, sizeof(path), "%s/loao_%s.md", dir, tag);
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "| unseen app | category | flows | FDD rate | final acc "
-		"| fast-only acc | seen-test acc |\n|---|---|---|---|---|---|"
-		"---|\n");
 	for (i = 0; i < n; i++) {
 		fprintf(f, "| %s | %s | %d | %.1f%% | %.1f%% | %.1f%% | "
 			"%.1f%% |\n", ds->apps[a[i].app],
 			ds->classes[ds->app_class[a[i].app]], a[i].flows,
 			100 * a[i].fdd_rate, 100 * a[i].final_acc,
 			100 * a[i].fast_acc, 100 * a[i].seen_acc);
-		s[0] += a[i].fdd_rate;
-		s[1] += a[i].final_acc;
-		s[2] += a[i].fast_acc;
 	}
-	if (n)
-		fprintf(f, "| **mean over apps** | | | %.1f%% | %.1f%% | "
-			"%.1f%% | |\n", 100 * s[0] / n, 100 * s[1] / n,
-			100 * s[2] / n);
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/loao.dat", dir);
+	snprintf(path, sizeof(path), "%s/loao_%s.dat", dir, tag);
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "# app fdd_rate final_acc fast_acc (%%)\n");
 	for (i = 0; i < n; i++)
 		fprintf(f, "\"%s\" %.3f %.3f %.3f\n", ds->apps[a[i].app],
 			100 * a[i].fdd_rate, 100 * a[i].final_acc,

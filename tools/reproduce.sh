@@ -63,11 +63,19 @@ say "split A done"
 wait $pb || die "split B (see $OUT/eval_B.log)"
 say "split B done"
 
-say "stage 2: leave-one-app-out; Fast-model packet choice ($PKT_SEEDS seeds)"
-$ROBOT eval --data "$DS" --loao --out "$OUT" --json $EVAL_ARGS \
-	>"$OUT/loao.json" 2>"$OUT/loao.log" &
+say "stage 2: leave-one-app-out (two halves); Fast-model packet choice" \
+	"($PKT_SEEDS seeds)"
+# loao I: the I-th half of the apps
+loao() {
+	# shellcheck disable=SC2086
+	$ROBOT eval --data "$DS" --loao --loao-shard "$1/2" --tag "s$1" \
+		--out "$OUT" --json $EVAL_ARGS >"$OUT/loao_s$1.json" \
+		2>"$OUT/loao_s$1.log"
+}
+loao 0 &
 pl=$!
 (
+	loao 1 || exit 1
 	for p in first-payload first 1 2; do
 		$ROBOT eval --data "$DS" --split A --seeds "$PKT_SEEDS" \
 			--no-baselines --fast-only --packet $p --tag "pkt_$p" \
@@ -76,10 +84,18 @@ pl=$!
 	done
 ) &
 pp=$!
-wait $pp || die "packet runs (see $OUT/pkt_*.log)"
-say "packet runs done"
-wait $pl || die "leave-one-app-out (see $OUT/loao.log)"
+wait $pp || die "second half of leave-one-app-out or packet runs" \
+	"(see $OUT/loao_s1.log, $OUT/pkt_*.log)"
+say "second half of leave-one-app-out, packet runs done"
+wait $pl || die "leave-one-app-out (see $OUT/loao_s0.log)"
 say "leave-one-app-out done"
+cat "$OUT"/loao_s0.dat "$OUT"/loao_s1.dat >"$OUT/loao.dat"
+{
+	echo "| unseen app | category | flows | FDD rate | final acc | fast-only acc | seen-test acc |"
+	echo "|---|---|---|---|---|---|---|"
+	cat "$OUT"/loao_s0.md "$OUT"/loao_s1.md | sort -f
+	awk '{ f += $2; a += $3; s += $4; n++ } END { if (n) printf "| **mean over %d apps** | | | %.1f%% | %.1f%% | %.1f%% | |\n", n, f / n, a / n, s / n }' "$OUT/loao.dat"
+} >"$OUT/loao.md"
 
 say "stage 3: figures"
 GP="set terminal pngcairo size 1000,420 font 'Sans,10'; set grid ytics;

@@ -54,8 +54,11 @@ static void usage(FILE *f)
 "  --loao               leave one application out instead: every app with\n"
 "                       >= --loao-min flows (default 10) unseen in turn,\n"
 "                       one seed, no baselines\n"
+"  --loao-shard I/N     only the I-th of N interleaved parts of the apps\n"
+"                       (parallel runs; default 0/1)\n"
 "  --out DIR            write markdown tables and gnuplot data to DIR\n"
-"  --tag NAME           file name tag in DIR (default the split)\n"
+"  --tag NAME           file name tag in DIR (default the split; with\n"
+"                       --loao \"all\")\n"
 "  --json               print the results as one JSON object on stdout\n"
 "  -q, --quiet          no progress lines\n"
 "  -h, --help\n"
@@ -69,7 +72,7 @@ enum {
 	OPT_EPOCHS, OPT_FEPOCHS, OPT_REPOCHS, OPT_DEPOCHS, OPT_SEPOCHS,
 	OPT_FPKTS, OPT_A, OPT_M, OPT_BETA, OPT_FCLUST, OPT_FONLY, OPT_NOBASE,
 	OPT_SWEEP, OPT_SWA, OPT_SWB, OPT_SWE, OPT_LOAO, OPT_LOAOMIN, OPT_OUT,
-	OPT_TAG, OPT_JSON,
+	OPT_TAG, OPT_JSON, OPT_SHARD,
 };
 
 static int parse_int(const char *s, long lo, long hi, long *v)
@@ -151,18 +154,19 @@ static int load_data(const char *path, struct robot_dataset *ds)
 }
 
 static int run_loao(const struct robot_dataset *ds, struct eval_opts *o,
-		    int min, const char *out, int json)
+		    int min, int shard, int n_shards, const char *out,
+		    const char *tag, int json)
 {
 	struct eval_loao_app *apps;
 	int n, err;
 
-	err = eval_loao(ds, o, min, &apps, &n);
+	err = eval_loao_shard(ds, o, min, shard, n_shards, &apps, &n);
 	if (err) {
 		pr_warn("eval: leave-one-app-out failed: %s\n", strerror(-err));
 		return ROBOT_EXIT_FAIL;
 	}
 	eval_loao_print(ds, apps, n, json ? stdout : stderr, json);
-	if (out && eval_loao_write(ds, apps, n, out))
+	if (out && eval_loao_write(ds, apps, n, out, tag))
 		pr_warn("eval: cannot write to %s\n", out);
 	free(apps);
 	return ROBOT_EXIT_OK;
@@ -195,6 +199,7 @@ int do_eval(int argc, char **argv)
 		{ "sweep-epochs", required_argument, NULL, OPT_SWE },
 		{ "loao", no_argument, NULL, OPT_LOAO },
 		{ "loao-min", required_argument, NULL, OPT_LOAOMIN },
+		{ "loao-shard", required_argument, NULL, OPT_SHARD },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -208,6 +213,8 @@ int do_eval(int argc, char **argv)
 	struct eval_result res;
 	struct eval_opts o;
 	long v, loao_min = 10;
+	int shard = 0, n_shards = 1;
+	char end;
 	float f;
 
 	eval_defaults(&o);
@@ -279,6 +286,11 @@ int do_eval(int argc, char **argv)
 			bad |= parse_int(optarg, 1, 1000000, &v);
 			loao_min = v;
 			break;
+		case OPT_SHARD:
+			bad |= sscanf(optarg, "%d/%d%c", &shard, &n_shards,
+				      &end) != 2 || n_shards < 1 ||
+			       n_shards > 64 || shard < 0 || shard >= n_shards;
+			break;
 		case OPT_OUT: out = optarg; break;
 		case OPT_TAG: tag = optarg; break;
 		case OPT_JSON: json = 1; break;
@@ -336,7 +348,8 @@ int do_eval(int argc, char **argv)
 		return ROBOT_EXIT_FAIL;
 	}
 	if (loao) {
-		ret = run_loao(&ds, &o, loao_min, out, json);
+		ret = run_loao(&ds, &o, loao_min, shard, n_shards, out,
+			       tag ? tag : "all", json);
 		robot_ds_free(&ds);
 		return ret;
 	}
