@@ -302,6 +302,15 @@ static void md_cell(FILE *f, const struct eval_result *r, int m)
 			100 * r->sd[m]);
 }
 
+/* "x ± y%" for running text. */
+static void md_inline(FILE *f, const struct eval_result *r, int m)
+{
+	if (isnan(r->mean[m]))
+		fprintf(f, "–");
+	else
+		fprintf(f, "%.1f ± %.1f%%", 100 * r->mean[m], 100 * r->sd[m]);
+}
+
 /* Bar data: name, mean and sd in percent. */
 static void dat_bar(FILE *f, const char *name, const struct eval_result *r,
 		    int m)
@@ -386,18 +395,18 @@ static int write_md(const struct eval_result *r, const char *dir,
 		md_cell(f, r, EM_KM_FDD_ACC);
 		md_cell(f, r, EM_KM_FDD_F1);
 	}
-	fprintf(f, "\n\nint8/float agreement (class and FDD, test flows): ");
-	md_cell(f, r, EM_FAST_INT8_AGREE);
-	fprintf(f, " FDD rate: seen-test flows");
-	md_cell(f, r, EM_FAST_FDD_SEEN);
-	fprintf(f, " unseen-app flows");
-	md_cell(f, r, EM_FAST_FDD_UNSEEN);
-	fprintf(f, " ROC AUC of the FDD score");
-	md_cell(f, r, EM_FDD_AUC);
-	fprintf(f, " packet level: seen");
-	md_cell(f, r, EM_FDD_PKT_FDD_SEEN);
-	fprintf(f, " unseen");
-	md_cell(f, r, EM_FDD_PKT_FDD_UNSEEN);
+	fprintf(f, "\n\nint8/float agreement (class and FDD, test flows) ");
+	md_inline(f, r, EM_FAST_INT8_AGREE);
+	fprintf(f, "; FDD rate: seen-test flows ");
+	md_inline(f, r, EM_FAST_FDD_SEEN);
+	fprintf(f, ", unseen-app flows ");
+	md_inline(f, r, EM_FAST_FDD_UNSEEN);
+	fprintf(f, "; ROC AUC of the FDD score ");
+	md_inline(f, r, EM_FDD_AUC);
+	fprintf(f, "; packet level FDD rate: seen ");
+	md_inline(f, r, EM_FDD_PKT_FDD_SEEN);
+	fprintf(f, ", unseen ");
+	md_inline(f, r, EM_FDD_PKT_FDD_UNSEEN);
 	fprintf(f, "\n\n");
 	if (!r->fast_only) {
 		fprintf(f, "**Fig. 7 — accuracy on the flows Robot's Fast "

@@ -15,7 +15,8 @@
 # Two processes at a time, one BLAS thread each: sized for 2 cores and
 # 20 minutes. Environment: ROBOT_DATA (default ../shared/data/ndpi),
 # SEEDS (5), EVAL_ARGS (extra options for every robot eval run),
-# PKT_SEEDS (3), OUT (build/reproduce).
+# PKT_SEEDS (3), OUT (build/reproduce), PLOT_ONLY=1 (redo stage 3 from
+# the data already in OUT).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -36,6 +37,7 @@ die() { say "FAILED: $*"; exit 1; }
 [ -f "$DATA/labels_flows.csv" ] || die "no data at $DATA (set ROBOT_DATA)"
 command -v gnuplot >/dev/null || die "gnuplot is not installed"
 mkdir -p "$OUT" $FIGS || exit 1
+if [ "${PLOT_ONLY:-0}" != 1 ]; then
 rm -f "$OUT"/*.md "$OUT"/*.dat "$OUT"/*.sh "$OUT"/*.json
 
 say "dataset from $DATA"
@@ -96,6 +98,7 @@ cat "$OUT"/loao_s0.dat "$OUT"/loao_s1.dat >"$OUT/loao.dat"
 	cat "$OUT"/loao_s0.md "$OUT"/loao_s1.md | sort -f
 	awk '{ f += $2; a += $3; s += $4; n++ } END { if (n) printf "| **mean over %d apps** | | | %.1f%% | %.1f%% | %.1f%% | |\n", n, f / n, a / n, s / n }' "$OUT/loao.dat"
 } >"$OUT/loao.md"
+fi # PLOT_ONLY
 
 say "stage 3: figures"
 GP="set terminal pngcairo size 1000,420 font 'Sans,10'; set grid ytics;
