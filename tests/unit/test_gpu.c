@@ -11,6 +11,7 @@
  *     (gt_near_tie), at most 1% of windows;
  *   - robot_gpu_infer's classes equal robot_gpu_embed's; a rerun is
  *     bitwise identical (deterministic algorithms).
+ * ROBOT_GPU_TEST_MODEL=path adds a model file (e.g. a trained one).
  * Skips (77): no library ("librobot_gpu.so not built"), no usable GPU,
  * or an ASan build (CUDA and ASan's shadow memory do not mix).
  * Plain C without cmocka: gpu/check.sh also builds it on bare CUDA boxes.
@@ -209,7 +210,8 @@ static int check_model(struct gt_gpu_api *api, struct robot_robust *r,
 int main(void)
 {
 	static const struct robot_robust_arch other = { 8, 5, 48, 12 };
-	struct robot_robust r1, r2;
+	const char *extra = getenv("ROBOT_GPU_TEST_MODEL");
+	struct robot_robust r1, r2, r3;
 	static const char *const files[] = { "a.model", "b.model",
 					     "truncated.model" };
 	char p1[256], p2[256], f[300];
@@ -248,6 +250,14 @@ int main(void)
 	CHECK(!err, "open %s: %s", p1, strerror(-err));
 	if (!err)
 		CHECK(!check_model(&api, &r2, p2, 32), "open %s", p2);
+	if (!err && extra && *extra) {
+		memset(&r3, 0, sizeof(r3));
+		CHECK(!robot_robust_load(extra, &r3), "load %s", extra);
+		if (r3.n_cent)
+			CHECK(!check_model(&api, &r3, extra, 33), "open %s",
+			      extra);
+		robot_robust_free(&r3);
+	}
 	err = failures ? 1 : 0;
 	printf("%s: %d failure(s)\n", err ? "FAIL" : "PASS", failures);
 out:
