@@ -34,9 +34,10 @@
 #define LAB_SECONDS_MAX (24 * 3600)
 #define LAB_IDLE_DEFAULT 120 /* s, as robot dataset */
 
+/* As shared/data/ndpi/labels_flows.csv: CRLF line ends (RFC 4180). */
 const char robot_lab_csv_header[] =
 	"file,source,app,category,encrypted,l4,src,sport,dst,dport,pkts,"
-	"bytes,first_ts,ndpi_label,ndpi_cat,sni,splitA,splitB\n";
+	"bytes,first_ts,ndpi_label,ndpi_cat,sni,splitA,splitB\r\n";
 
 /* ------------------------------------------------------------ app table */
 
@@ -273,7 +274,7 @@ static int write_row(FILE *out, const char *file, const struct ft_flow *f,
 			 (unsigned long long)(frac / 1000));
 	return fprintf(out,
 		       "%s,robot-lab,%s,%s,%s,%s,%s,%u,%s,%u,%u,%llu,%s,"
-		       "LAB.%s,%s,,known,known\n",
+		       "LAB.%s,%s,,known,known\r\n",
 		       file, a->name, a->category,
 		       flow_encrypted(a, k) ? "yes" : "no",
 		       k->proto == ROBOT_IPPROTO_TCP ? "TCP" : "UDP", s, sport,

@@ -61,7 +61,8 @@ int robot_lab_app_of(const struct robot_lab_table *t, const __u8 *ip);
 
 /* Label capture `pcap`: one row per TCP/UDP flow (the dataset's flow
  * assembly, idle_ns idle timeout) with at least min_pkts packets and an
- * endpoint address of exactly one app. Rows go to out (no header), with
+ * endpoint address of exactly one app. Rows (CRLF) go to out (no header),
+ * with
  * `file` = the capture's base name. Per-app counts land in t->apps[].
  * Returns 0, or -errno (unreadable capture, write error) after a message.
  */
@@ -69,7 +70,7 @@ int robot_lab_label(const char *pcap, struct robot_lab_table *t,
 		    __u32 min_pkts, __u64 idle_ns, FILE *out,
 		    struct robot_lab_stats *st);
 
-/* The header line of labels_flows.csv (with its newline). */
+/* The header line of labels_flows.csv (with its CRLF). */
 extern const char robot_lab_csv_header[];
 
 #endif

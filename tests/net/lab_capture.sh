@@ -61,18 +61,22 @@ cat "$OUT/summary.json"
 tmpdir=$(sed -n 's/.*(dir \(\/tmp\/robot-lab\.[^)]*\)).*/\1/p' "$OUT/lab.log" | head -1)
 lab_gone "$tmpdir"
 
-CSV=$OUT/labels_flows.csv
+LABELS=$OUT/labels_flows.csv
 PCAP=$(ls "$OUT"/pcap/*.pcap 2>/dev/null | head -1)
-[ -s "$CSV" ] || fail "no labels"
+[ -s "$LABELS" ] || fail "no labels"
 [ -s "$PCAP" ] || fail "no capture"
 [ $fails -eq 0 ] || exit 1
 
+# CRLF line ends, as the nDPI labels; the checks below read an LF copy.
 HDR="file,source,app,category,encrypted,l4,src,sport,dst,dport,pkts,bytes,first_ts,ndpi_label,ndpi_cat,sni,splitA,splitB"
-[ "$(head -1 "$CSV")" = "$HDR" ] || fail "header: $(head -1 "$CSV")"
+[ "$(head -1 "$LABELS")" = "$HDR"$'\r' ] || fail "header: $(head -1 "$LABELS")"
+[ "$(grep -vc $'\r$' "$LABELS")" = 0 ] || fail "lines without CRLF"
 if [ -f "${ROBOT_DATA:-/nonexistent}/labels_flows.csv" ]; then
-	[ "$(head -1 "$CSV")" = "$(head -1 "$ROBOT_DATA/labels_flows.csv")" ] ||
+	[ "$(head -1 "$LABELS")" = "$(head -1 "$ROBOT_DATA/labels_flows.csv")" ] ||
 		fail "header differs from $ROBOT_DATA/labels_flows.csv"
 fi
+CSV=$OUT/labels.lf
+tr -d '\r' <"$LABELS" >"$CSV"
 grep -q '"unlabeled":0,"ambiguous":0' "$OUT/summary.json" ||
 	fail "flows without a label or with two"
 
@@ -121,7 +125,7 @@ echo "  $(wc -l <"$OUT/rows") rows checked against $(wc -l <"$OUT/counts") 5-tup
 [ -z "$missing" ] || fail "rows not in the capture: $(echo "$missing" | head -5)"
 
 echo "== robot dataset reads the labels"
-"$ROBOT" dataset --pcap-dir "$OUT/pcap" --labels "$CSV" --out "$OUT/ds" \
+"$ROBOT" dataset --pcap-dir "$OUT/pcap" --labels "$LABELS" --out "$OUT/ds" \
 	--classes VoIP,Chat,Streaming,FileTransfer,P2P,Browsing,Email \
 	>"$OUT/ds.log" 2>&1 || fail "robot dataset exit $?"
 grep -q "matched (100.00%)" "$OUT/ds.log" ||

@@ -198,11 +198,11 @@ static void test_label(void **state)
 	snprintf(want, sizeof(want),
 		 "%1$s,robot-lab,web,Browsing,yes,TCP,10.9.1.11,40000,"
 		 "10.9.2.11,443,4,326,1700000000.001000,LAB.web,Browsing,,"
-		 "known,known\n"
+		 "known,known\r\n"
 		 "%1$s,robot-lab,voip,VoIP,yes,UDP,10.9.2.41,20000,10.9.1.41,"
-		 "30000,5,1070,1700000000.005000,LAB.voip,VoIP,,known,known\n"
+		 "30000,5,1070,1700000000.005000,LAB.voip,VoIP,,known,known\r\n"
 		 "%1$s,robot-lab,bt,P2P,no,TCP,10.9.1.61,50000,10.9.2.61,"
-		 "6969,3,312,1700000000.010000,LAB.bt,P2P,,known,known\n",
+		 "6969,3,312,1700000000.010000,LAB.bt,P2P,,known,known\r\n",
 		 base);
 	assert_string_equal(buf, want);
 	assert_int_equal(t->apps[0].flows, 1);
