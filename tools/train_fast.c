@@ -122,9 +122,9 @@ int fast_train(const struct fast_train_opts *o,
 		for (j = 0; j < k; j++)
 			seen |= cl[j] == i;
 		if (!seen)
-			pr_warn("fast: no centroid for class %d (%s); raise "
-				"--fast-clusters\n", i,
-				robot_meta_class_name(&f->meta, class_ids[i]));
+			pr_warn("fast: no centroid for class %d (robot_class "
+				"%u); raise --fast-clusters\n", i,
+				class_ids[i]);
 	}
 	f->meta.a = o->a;
 	f->meta.m = o->m;

@@ -230,6 +230,8 @@ static void nn_free_acts(struct nn_net *net)
 		net->l[i].out = net->l[i].aux = NULL;
 	}
 	free(net->col);
+	free(net->tmp);
+	net->tmp = NULL;
 	free(net->g[0]);
 	free(net->g[1]);
 	free(net->dx);
@@ -265,7 +267,7 @@ static int nn_alloc_params(struct nn_net *net, int train)
 
 int nn_alloc(struct nn_net *net, int max_batch, int train)
 {
-	size_t col = 0, gmax = nn_in_size(net), c;
+	size_t col = 0, gmax = nn_in_size(net), c, tmax = 0;
 	struct nn_layer *l;
 	int i, err;
 
@@ -293,13 +295,16 @@ int nn_alloc(struct nn_net *net, int max_batch, int train)
 			c = (size_t)l->hout * l->wout * l->cin * l->kh * l->kw;
 			if (c > col)
 				col = c;
+			if ((size_t)lout_size(l) > tmax)
+				tmax = lout_size(l);
 		}
 		if ((size_t)lout_size(l) > gmax)
 			gmax = lout_size(l);
 	}
 	if (col) {
 		net->col = malloc(col * max_batch * sizeof(float));
-		if (!net->col)
+		net->tmp = malloc(tmax * max_batch * sizeof(float));
+		if (!net->col || !net->tmp)
 			goto out_nomem;
 	}
 	if (net->trainable) {
@@ -364,28 +369,47 @@ void nn_init_params(struct nn_net *net, struct nn_rng *rng)
 static void im2col(const struct nn_layer *l, const float *x, int n, float *col)
 {
 	int hw = l->hout * l->wout, kk = l->cin * l->kh * l->kw;
-	int s, oh, ow, c, i, j, ih, iw;
-	const float *xs;
-	float *row;
+	int s, oh, ow, c, i, j, ih, iw, lo, hi;
+	const float *src;
+	float *dst;
 
-	for (s = 0; s < n; s++) {
-		xs = x + (size_t)s * lin_size(l);
+	/* output columns whose kernel window lies inside the input row */
+	lo = (l->pw + l->sw - 1) / l->sw;
+	hi = l->win + l->pw - l->kw >= 0 ?
+		     (l->win + l->pw - l->kw) / l->sw + 1 : 0;
+	if (hi > l->wout)
+		hi = l->wout;
+	if (lo > hi)
+		lo = hi;
+	for (s = 0; s < n; s++)
 		for (oh = 0; oh < l->hout; oh++)
-			for (ow = 0; ow < l->wout; ow++) {
-				row = col + ((size_t)s * hw + oh * l->wout + ow) * kk;
-				for (c = 0; c < l->cin; c++)
-					for (i = 0; i < l->kh; i++) {
-						ih = oh * l->sh + i - l->ph;
-						for (j = 0; j < l->kw; j++) {
-							iw = ow * l->sw + j - l->pw;
-							*row++ = (ih < 0 || ih >= l->hin ||
-								  iw < 0 || iw >= l->win) ?
-								 0.0f :
-								 xs[(c * l->hin + ih) * l->win + iw];
-						}
+			for (c = 0; c < l->cin; c++)
+				for (i = 0; i < l->kh; i++) {
+					ih = oh * l->sh + i - l->ph;
+					dst = col + ((size_t)s * hw + oh * l->wout) * kk +
+					      (c * l->kh + i) * l->kw;
+					if (ih < 0 || ih >= l->hin) {
+						for (ow = 0; ow < l->wout; ow++)
+							memset(dst + (size_t)ow * kk, 0,
+							       l->kw * sizeof(float));
+						continue;
 					}
-			}
-	}
+					src = x + (size_t)s * lin_size(l) +
+					      ((size_t)c * l->hin + ih) * l->win;
+					for (ow = 0; ow < l->wout; ow++) {
+						float *d = dst + (size_t)ow * kk;
+
+						iw = ow * l->sw - l->pw;
+						if (ow >= lo && ow < hi) {
+							for (j = 0; j < l->kw; j++)
+								d[j] = src[iw + j];
+							continue;
+						}
+						for (j = 0; j < l->kw; j++, iw++)
+							d[j] = iw < 0 || iw >= l->win ?
+								       0.0f : src[iw];
+					}
+				}
 }
 
 static void col2im(const struct nn_layer *l, const float *col, int n, float *dx)
@@ -419,24 +443,25 @@ static void col2im(const struct nn_layer *l, const float *col, int n, float *dx)
 static void conv_forward(struct nn_net *net, struct nn_layer *l,
 			 const float *x, int n)
 {
-	int hw = l->hout * l->wout, kk = l->cin * l->kh * l->kw;
-	float *y = l->out;
+	int hw = l->hout * l->wout, kk = l->cin * l->kh * l->kw, co = l->cout;
+	float *y = l->out, *t = net->tmp, b;
+	const float *r;
 	int s, o, p;
 
 	im2col(l, x, n, net->col);
-	/* Per sample: out_s[cout][hw] = W[cout][kk] * col_s[hw][kk]^T */
-	for (s = 0; s < n; s++)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->cout,
-			    hw, kk, 1.0f, l->w, kk,
-			    net->col + (size_t)s * hw * kk, kk, 0.0f,
-			    y + (size_t)s * l->cout * hw, hw);
-	for (s = 0; s < n; s++)
-		for (o = 0; o < l->cout; o++) {
-			float *r = y + ((size_t)s * l->cout + o) * hw, b = l->b[o];
+	/* one GEMM for the batch: t[n * hw][cout] = col[n * hw][kk] W^T */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n * hw, co, kk,
+		    1.0f, net->col, kk, l->w, kk, 0.0f, t, co);
+	/* to NCHW, plus bias: contiguous reads, co sequential write streams */
+	for (s = 0; s < n; s++) {
+		float *ys = y + (size_t)s * co * hw;
 
-			for (p = 0; p < hw; p++)
-				r[p] += b;
-		}
+		r = t + (size_t)s * hw * co;
+		for (p = 0; p < hw; p++, r += co)
+			for (o = 0; o < co; o++)
+				ys[(size_t)o * hw + p] = r[o] + l->b[o];
+	}
+	(void)b;
 }
 
 static void dense_forward(struct nn_layer *l, const float *x, int n)
@@ -545,32 +570,35 @@ void nn_zero_grad(struct nn_net *net)
 static void conv_backward(struct nn_net *net, struct nn_layer *l,
 			  const float *x, const float *dy, float *dx, int n)
 {
-	int hw = l->hout * l->wout, kk = l->cin * l->kh * l->kw, s, o, p;
+	int hw = l->hout * l->wout, kk = l->cin * l->kh * l->kw, co = l->cout;
+	float *t = net->tmp;
+	int s, o, p;
 
 	/* The forward's col is overwritten by later layers: rebuild. */
 	im2col(l, x, n, net->col);
-	for (s = 0; s < n; s++) {
-		const float *dys = dy + (size_t)s * l->cout * hw;
+	/* t[n * hw][cout] = dy transposed; bias gradient */
+	for (o = 0; o < co; o++) {
+		double acc = 0;
 
-		/* gW[cout][kk] += dy_s[cout][hw] * col_s[hw][kk] */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->cout,
-			    kk, hw, 1.0f, dys, hw,
-			    net->col + (size_t)s * hw * kk, kk, 1.0f, l->gw, kk);
-		for (o = 0; o < l->cout; o++) {
-			double acc = 0;
+		for (s = 0; s < n; s++) {
+			const float *d = dy + ((size_t)s * co + o) * hw;
+			float *r = t + (size_t)s * hw * co + o;
 
-			for (p = 0; p < hw; p++)
-				acc += dys[o * hw + p];
-			l->gb[o] += (float)acc;
+			for (p = 0; p < hw; p++) {
+				r[(size_t)p * co] = d[p];
+				acc += d[p];
+			}
 		}
+		l->gb[o] += (float)acc;
 	}
+	/* gW[cout][kk] += t^T col */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, co, kk, n * hw,
+		    1.0f, t, co, net->col, kk, 1.0f, l->gw, kk);
 	if (!dx)
 		return;
-	/* dcol_s[hw][kk] = dy_s^T[hw][cout] * W[cout][kk], in place of col */
-	for (s = 0; s < n; s++)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hw, kk,
-			    l->cout, 1.0f, dy + (size_t)s * l->cout * hw, hw,
-			    l->w, kk, 0.0f, net->col + (size_t)s * hw * kk, kk);
+	/* dcol[n * hw][kk] = t W, in place of col */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n * hw, kk, co,
+		    1.0f, t, co, l->w, kk, 0.0f, net->col, kk);
 	col2im(l, net->col, n, dx);
 }
 

@@ -63,6 +63,7 @@ struct nn_net {
 	int max_batch;   /* activation buffers hold this many samples */
 	const float *in; /* input of the last forward (not owned) */
 	float *col;      /* im2col scratch */
+	float *tmp;      /* conv GEMM output before the NCHW transpose */
 	float *g[2];     /* gradient ping-pong buffers */
 	float *dx;       /* gradient w.r.t. the input (need_dx) */
 	int need_dx;     /* backward also computes dx (gradient checks) */
