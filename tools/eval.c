@@ -839,7 +839,7 @@ static int run_seed(const struct robot_dataset *ds, const struct eval_opts *o,
 	for (m = 0; m < EM_COUNT; m++)
 		res->v[m][si] = v[m];
 	res->train_secs[0] += eval_now() - t0;
-	if (o->sweep) {
+	if (o->sweep && (!o->sweep_seeds || si < o->sweep_seeds)) {
 		err = robot_sweep(&s, res, si);
 		if (err)
 			goto out_models;
@@ -894,6 +894,10 @@ int eval_run(const struct robot_dataset *ds, const struct eval_opts *o,
 	if (o->sweep) {
 		res->n_a = o->n_a;
 		res->n_beta = o->n_beta;
+		res->sweep_seeds = o->sweep_seeds && o->sweep_seeds < o->seeds ?
+					   o->sweep_seeds : o->seeds;
+		res->sweep_epochs = o->sweep_epochs ? o->sweep_epochs :
+						      o->fast.epochs;
 		memcpy(res->sweep_a, o->sweep_a, sizeof(res->sweep_a));
 		memcpy(res->sweep_beta, o->sweep_beta,
 		       sizeof(res->sweep_beta));
@@ -901,6 +905,10 @@ int eval_run(const struct robot_dataset *ds, const struct eval_opts *o,
 	for (m = 0; m < EM_COUNT; m++)
 		for (si = 0; si < EVAL_SEEDS_MAX; si++)
 			res->v[m][si] = NAN;
+	for (m = 0; m < EVAL_SWEEP_MAX * EVAL_SWEEP_MAX * EVAL_SEEDS_MAX; m++) {
+		(&res->sw_acc[0][0][0])[m] = NAN;
+		(&res->sw_f1[0][0][0])[m] = NAN;
+	}
 	for (si = 0; si < o->seeds; si++) {
 		err = run_seed(ds, o, si, res);
 		if (err) {

@@ -81,6 +81,7 @@ struct eval_opts {
 	int n_a, n_beta;
 	float sweep_a[EVAL_SWEEP_MAX], sweep_beta[EVAL_SWEEP_MAX];
 	int sweep_epochs;   /* Fast epochs per a (0: as --fast-epochs) */
+	int sweep_seeds;    /* sweep on the first N seeds only (0: all) */
 	FILE *prog;         /* progress lines (NULL: quiet) */
 	int tty;
 };
@@ -172,7 +173,7 @@ struct eval_result {
 	double mean[EM_COUNT], sd[EM_COUNT];
 	struct eval_counts cnt[EVAL_SEEDS_MAX];
 	/* Fig. 4: [a][beta][seed] FDD accuracy / F1 on the 1:1 set */
-	int n_a, n_beta;
+	int n_a, n_beta, sweep_seeds, sweep_epochs;
 	float sweep_a[EVAL_SWEEP_MAX], sweep_beta[EVAL_SWEEP_MAX];
 	double sw_acc[EVAL_SWEEP_MAX][EVAL_SWEEP_MAX][EVAL_SEEDS_MAX];
 	double sw_f1[EVAL_SWEEP_MAX][EVAL_SWEEP_MAX][EVAL_SEEDS_MAX];

@@ -209,6 +209,8 @@ void eval_print_json(const struct eval_result *r, FILE *f)
 	json_obj_close(&w);
 	if (r->n_a) {
 		json_obj_open(&w, "sweep");
+		json_u64(&w, "seeds", r->sweep_seeds);
+		json_u64(&w, "fast_epochs", r->sweep_epochs);
 		json_arr_open(&w, "a");
 		for (a = 0; a < r->n_a; a++)
 			json_dbl(&w, NULL, r->sweep_a[a]);
@@ -436,7 +438,10 @@ static int write_md(const struct eval_result *r, const char *dir,
 	}
 	if (r->n_a) {
 		fprintf(f, "**Fig. 4 — int8 FDD detection accuracy / F1 on "
-			"1:1 (%%), rows a, columns beta**\n\n| a \\ beta |");
+			"1:1 (%%), rows a, columns beta** (Fast model "
+			"retrained per a with %d epochs, %d seeds; mean over "
+			"seeds)\n\n| a \\ beta |", r->sweep_epochs,
+			r->sweep_seeds);
 		for (b = 0; b < r->n_beta; b++)
 			fprintf(f, " %.2f |", r->sweep_beta[b]);
 		fprintf(f, "\n|---|");

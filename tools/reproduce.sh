@@ -15,7 +15,7 @@
 # Two processes at a time, one BLAS thread each: sized for 2 cores and
 # 20 minutes. Environment: ROBOT_DATA (default ../shared/data/ndpi),
 # SEEDS (5), EVAL_ARGS (extra options for every robot eval run),
-# PKT_SEEDS (3), OUT (build/reproduce), PLOT_ONLY=1 (redo stage 3 from
+# PKT_SEEDS (3), SWEEP (options of the Fig. 4 sweep), OUT (build/reproduce), PLOT_ONLY=1 (redo stage 3 from
 # the data already in OUT).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -26,6 +26,8 @@ OUT=${OUT:-build/reproduce}
 SEEDS=${SEEDS:-5}
 PKT_SEEDS=${PKT_SEEDS:-3}
 EVAL_ARGS=${EVAL_ARGS:-}
+# Fig. 4 retrains the Fast model for every a: fewer epochs and seeds
+SWEEP=${SWEEP:---sweep-epochs 60 --sweep-seeds 3}
 FIGS=docs/figs
 export OPENBLAS_NUM_THREADS=1
 T0=$SECONDS
@@ -56,9 +58,9 @@ run() {
 
 say "stage 1: splits A and B, $SEEDS seeds, all methods, Fig. 4 sweep" \
 	"(progress: $OUT/eval_A.log, $OUT/eval_B.log)"
-run eval_A --split A --seeds "$SEEDS" --sweep
+run eval_A --split A --seeds "$SEEDS" --sweep $SWEEP
 pa=$!
-run eval_B --split B --seeds "$SEEDS" --sweep
+run eval_B --split B --seeds "$SEEDS" --sweep $SWEEP
 pb=$!
 wait $pa || die "split A (see $OUT/eval_A.log)"
 say "split A done"
@@ -116,10 +118,10 @@ unset multiplot" 2>"$OUT/gnuplot.log" ||
 	gnuplot -e "$GP" -e "
 set output '$FIGS/fig5_$s.png'; set multiplot layout 1,2 title 'Fig. 5 (split $s): 2:1 seen:unseen flows';
 set style data histogram; set style histogram errorbars gap 1 lw 1;
-set ylabel '%'; set yrange [0:100];
+set ylabel '%'; set yrange [0:115]; set ytics 0,20,100; set key top center horizontal;
 plot '$OUT/fig5_$s.dat' using 2:3:xtic(1) title 'accuracy', '' using 4:5 title 'macro-F1';
 set style data lines; set logscale x; set xlabel 'classification latency (ms, capture time + measured inference)';
-set ylabel 'CDF'; set yrange [0:1]; set key bottom right;
+set ylabel 'CDF'; set yrange [0:1]; set ytics auto; set key bottom right vertical;
 plot '$OUT/lat_${s}_robot.dat' using 1:2 with steps lw 2 title 'Robot',
      '$OUT/lat_${s}_deeppacket.dat' using 1:2 with steps lw 2 title 'Deep Packet',
      '$OUT/lat_${s}_fsnet.dat' using 1:2 with steps lw 2 title 'FS-Net';
@@ -147,7 +149,8 @@ gnuplot -e "$GP" -e "
 set terminal pngcairo size 1200,460 font 'Sans,10';
 set output '$FIGS/loao.png'; set title 'Leave one application out: the app is unseen, all others known';
 set style data histogram; set style histogram clustered gap 1;
-set yrange [0:100]; set ylabel '%'; set xtics rotate by -45 scale 0;
+set yrange [0:115]; set ytics 0,20,100; set key top center horizontal;
+set ylabel '%'; set xtics rotate by -45 scale 0;
 plot '$OUT/loao.dat' using 2:xtic(1) title 'FDD rate', '' using 3 title 'final accuracy (Robot)', '' using 4 title 'fast verdict only'" \
 	2>>"$OUT/gnuplot.log" || say "warning: loao (see $OUT/gnuplot.log)"
 

@@ -51,6 +51,7 @@ static void usage(FILE *f)
 "  --sweep-beta LIST    comma list (default 0.25,0.5,0.75,1,1.25,1.5)\n"
 "  --sweep-epochs N     Fast epochs per a in the sweep (default: as the\n"
 "                       Fast model)\n"
+"  --sweep-seeds N      sweep on the first N seeds only (default all)\n"
 "  --loao               leave one application out instead: every app with\n"
 "                       >= --loao-min flows (default 10) unseen in turn,\n"
 "                       one seed, no baselines\n"
@@ -72,7 +73,7 @@ enum {
 	OPT_EPOCHS, OPT_FEPOCHS, OPT_REPOCHS, OPT_DEPOCHS, OPT_SEPOCHS,
 	OPT_FPKTS, OPT_A, OPT_M, OPT_BETA, OPT_FCLUST, OPT_FONLY, OPT_NOBASE,
 	OPT_SWEEP, OPT_SWA, OPT_SWB, OPT_SWE, OPT_LOAO, OPT_LOAOMIN, OPT_OUT,
-	OPT_TAG, OPT_JSON, OPT_SHARD,
+	OPT_TAG, OPT_JSON, OPT_SHARD, OPT_SWS,
 };
 
 static int parse_int(const char *s, long lo, long hi, long *v)
@@ -197,6 +198,7 @@ int do_eval(int argc, char **argv)
 		{ "sweep-a", required_argument, NULL, OPT_SWA },
 		{ "sweep-beta", required_argument, NULL, OPT_SWB },
 		{ "sweep-epochs", required_argument, NULL, OPT_SWE },
+		{ "sweep-seeds", required_argument, NULL, OPT_SWS },
 		{ "loao", no_argument, NULL, OPT_LOAO },
 		{ "loao-min", required_argument, NULL, OPT_LOAOMIN },
 		{ "loao-shard", required_argument, NULL, OPT_SHARD },
@@ -280,6 +282,10 @@ int do_eval(int argc, char **argv)
 		case OPT_SWE:
 			bad |= parse_int(optarg, 1, 100000, &v);
 			o.sweep_epochs = v;
+			break;
+		case OPT_SWS:
+			bad |= parse_int(optarg, 1, EVAL_SEEDS_MAX, &v);
+			o.sweep_seeds = v;
 			break;
 		case OPT_LOAO: loao = 1; break;
 		case OPT_LOAOMIN:
