@@ -339,18 +339,21 @@ __noinline int robot_xdp_slow(struct xdp_md *ctx, __u32 new)
 	return robot_flow_slow(end - data, ROBOT_SRC_XDP, new);
 }
 
-/* Hand the packet to the slow path. */
-static __always_inline void robot_to_slow(const struct robot_parsed *p,
-					  __u32 len, __u32 src, __u32 new)
+/* The tc egress slow path, as robot_xdp_slow(). */
+__noinline int robot_tc_slow(struct __sk_buff *skb, __u32 new)
 {
+	const __u8 *data = (const __u8 *)(long)skb->data;
+	const __u8 *end = (const __u8 *)(long)skb->data_end;
 	struct robot_percpu *s;
 	__u32 zero = 0;
 
 	s = bpf_map_lookup_elem(&ROBOT_MAP_PERCPU, &zero);
 	if (!s)
-		return;
-	__builtin_memcpy(&s->pkt, p, sizeof(*p));
-	robot_flow_slow(len, src, new);
+		return 0;
+	robot_feat_zero(&s->pkt);
+	if (robot_parse_frame(data, end, &s->pkt))
+		return 0; /* cannot happen: robot_tc parsed it */
+	return robot_flow_slow(skb->len, ROBOT_SRC_TC_EGRESS, new);
 }
 
 /* The hot path, shared by XDP and tc egress: find and count the flow of
@@ -454,11 +457,13 @@ int robot_tc(struct __sk_buff *skb)
 		data = (const __u8 *)(long)skb->data;
 		end = (const __u8 *)(long)skb->data_end;
 	}
-	robot_feat_zero(&p);
-	if (robot_parse_frame(data, end, &p))
+	/* The key is all we need (on ingress XDP did the flow logic); the
+	 * egress slow path parses again, with the features.
+	 */
+	if (robot_parse_frame_key(data, end, &p))
 		return TC_ACT_OK;
 	if (egress && !robot_flow_hot(&p.key, p.feat.payload_len, len, &f))
-		robot_to_slow(&p, len, ROBOT_SRC_TC_EGRESS, !f);
+		robot_tc_slow(skb, !f);
 	robot_tc_mark(skb, &p.key);
 	return TC_ACT_OK;
 }
