@@ -182,6 +182,43 @@ gpu: $(GPU_LIB)
 $(OUTPUT):
 	$(Q)mkdir -p $@
 
+# ---------------------------------------------------------------- fuzz
+# libFuzzer targets (clang): tests/fuzz/fuzz_*.c, linked with the user/
+# library compiled with the fuzzer and sanitizer flags in its own object
+# dir. Built by `make` when clang has libFuzzer; `make fuzz` runs each for
+# FUZZ_SECONDS (tests/fuzz/run.sh), `make test` a short run of each.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+HAVE_LIBFUZZER := $(if $(wildcard $(shell $(FUZZ_CC) --print-runtime-dir \
+	2>/dev/null)/libclang_rt.fuzzer-*.a),1)
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(CFLAGS) -O1 -Wno-unknown-warning-option
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst %.c,$(OUTPUT)/fuzz/obj/%.o,$(filter user/%,$(LIB_SRCS)))
+
+$(OUTPUT)/fuzz/obj/%.o: %.c Makefile $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+		-MMD -MP -c $< -o $@
+
+$(OUTPUT)/fuzz/librobot_fuzz.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(OUTPUT)/fuzz/librobot_fuzz.a Makefile
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -MMD -MP \
+		-Itests $< $(OUTPUT)/fuzz/librobot_fuzz.a $(LDLIBS) -ldl -o $@
+
+ifeq ($(HAVE_LIBFUZZER),1)
+all: $(FUZZ_BINS)
+endif
+
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
 # ---------------------------------------------------------------- run
 test: all
 	$(Q)tests/run.sh
