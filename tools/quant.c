@@ -691,6 +691,9 @@ int quant_fast_with(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN],
 	if (err)
 		return err;
 	err = quant_one(f, hdr, &c, p_act, p_emb, refit, q);
+	f->q_p_act = p_act;
+	f->q_p_emb = p_emb;
+	f->q_mode = refit;
 	calib_free(&c);
 	return err;
 }
@@ -743,6 +746,9 @@ int quant_fast(struct robot_fast *f, const __u8 (*hdr)[ROBOT_HDR_LEN], int n,
 	err = quant_one(f, hdr, &c, bp, be, bm, q);
 	if (!err)
 		agreement(f, q, hdr, &c, &r);
+	f->q_p_act = bp;
+	f->q_p_emb = be;
+	f->q_mode = bm;
 	if (!err && rep) {
 		*rep = r;
 		rep->p_act = bp;

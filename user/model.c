@@ -811,6 +811,9 @@ int robot_fast_save(const char *path, const struct robot_fast *f,
 				 a->s2, a->p2, a->emb);
 	err = err ?: st_meta_set(&s, "macs", "%u", robot_fastq_macs(q));
 	err = err ?: st_meta_set(&s, "scale.emb", "%.9g", f->se);
+	err = err ?: st_meta_set(&s, "quant.p_act", "%g", f->q_p_act);
+	err = err ?: st_meta_set(&s, "quant.p_emb", "%g", f->q_p_emb);
+	err = err ?: st_meta_set(&s, "quant.mode", "%d", f->q_mode);
 	err = err ?: st_write(&s, path);
 	st_free(&s);
 	free(tmp);

@@ -128,6 +128,9 @@ struct robot_fast {
 	float s1[ROBOT_FASTQ_C1_MAX]; /* conv1 output, per channel */
 	float s2[ROBOT_FASTQ_C2_MAX]; /* conv2 output, per channel */
 	float se;                     /* embedding (pre-normalization) */
+	/* calibration choice, written to the metadata (quant.h) */
+	float q_p_act, q_p_emb;       /* percentile, -1: MSE clip */
+	int q_mode;                   /* 0 plain, 1 refit, 2 GPTQ, 3 both */
 	struct robot_model_meta meta;
 };
 
