@@ -35,7 +35,7 @@ static void usage(FILE *f)
 "                       dataset's)\n"
 "  --seed N             seed of every random choice (default 1)\n"
 "  --epochs N           epochs of both models\n"
-"  --fast-epochs N      (default 40)     --robust-epochs N (default 30)\n"
+"  --fast-epochs N      (default 200)    --robust-epochs N (default 30)\n"
 "  --fast-arch c1,k1,s1,p1,c2,k2,s2,p2,emb   (default 8,4,2,1,16,3,2,1,16)\n"
 "  --a X --m X --beta X Fast margins (0.4, 1.0) and FDD D = beta * a (0.5)\n"
 "  --fast-clusters N    k-means centroids in total (default: one per class)\n"
