@@ -48,6 +48,12 @@ for t in $B/tests/bpf_test_*; do
 	[ -x "$t" ] || continue
 	run_one "$(basename "$t")" "$t"
 done
+echo "fuzzers (short bounded runs)"
+for t in $B/fuzz/fuzz_*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	run_one "$n" tests/fuzz/run_short.sh "${n#fuzz_}"
+done
 echo "network-namespace tests"
 for t in tests/net/*.sh; do
 	[ -x "$t" ] || continue
