@@ -16,5 +16,6 @@ int do_replay(int argc, char **argv);
 int do_train(int argc, char **argv);
 int do_eval(int argc, char **argv);
 int do_lab(int argc, char **argv);
+int do_demo(int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct robot_cmd cmds[] = {
 	{ "train", do_train, "train the Fast and Robust models from a dataset" },
 	{ "eval", do_eval, "evaluate Robot and the baselines on a dataset" },
 	{ "lab", do_lab, "traffic lab: real apps in namespaces, labeled captures" },
+	{ "demo", do_demo, "live demo: Robot classifying the lab's apps at its gateway" },
 };
 
 static void usage(FILE *f)
