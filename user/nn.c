@@ -452,16 +452,24 @@ static void conv_forward(struct nn_net *net, struct nn_layer *l,
 	/* one GEMM for the batch: t[n * hw][cout] = col[n * hw][kk] W^T */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n * hw, co, kk,
 		    1.0f, net->col, kk, l->w, kk, 0.0f, t, co);
-	/* to NCHW, plus bias: contiguous reads, co sequential write streams */
+	/* to NCHW, plus bias, in tiles of 16 positions (both sides cached) */
 	for (s = 0; s < n; s++) {
 		float *ys = y + (size_t)s * co * hw;
+		const float *ts = t + (size_t)s * hw * co;
+		int p0, pe;
 
-		r = t + (size_t)s * hw * co;
-		for (p = 0; p < hw; p++, r += co)
-			for (o = 0; o < co; o++)
-				ys[(size_t)o * hw + p] = r[o] + l->b[o];
+		for (p0 = 0; p0 < hw; p0 += 16) {
+			pe = p0 + 16 < hw ? p0 + 16 : hw;
+			for (o = 0; o < co; o++) {
+				float *d = ys + (size_t)o * hw;
+
+				b = l->b[o];
+				r = ts + o;
+				for (p = p0; p < pe; p++)
+					d[p] = r[(size_t)p * co] + b;
+			}
+		}
 	}
-	(void)b;
 }
 
 static void dense_forward(struct nn_layer *l, const float *x, int n)
@@ -475,12 +483,18 @@ static void dense_forward(struct nn_layer *l, const float *x, int n)
 			l->out[(size_t)s * l->cout + o] += l->b[o];
 }
 
-static void relu_forward(struct nn_layer *l, const float *x, int n)
+/* -O2's cheap vectorizer leaves this loop scalar and branchy (a third of
+ * the Robust model's inference time): ask for the full vectorizer.
+ */
+__attribute__((optimize("O3")))
+static void relu_forward(struct nn_layer *l, const float *restrict x, int n)
 {
+	float *restrict y = l->out;
 	size_t i, e = (size_t)n * lin_size(l);
 
+	/* branch-free, vectorizable */
 	for (i = 0; i < e; i++)
-		l->out[i] = x[i] > 0.0f ? x[i] : 0.0f;
+		y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 static void l2_forward(struct nn_layer *l, const float *x, int n)
