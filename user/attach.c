@@ -18,6 +18,7 @@
  *   6. state file, daemon stats map, ringbuf, Robust engine
  *   7. drop capabilities (caps.c)
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -643,6 +644,23 @@ static void attach_usage(FILE *f)
 		ROBOT_FLOWS_DEFAULT, ROBOT_EVENTS_DEFAULT);
 }
 
+/* An interface name the kernel could hold (its dev_valid_name()). */
+static int ifname_ok(const char *s)
+{
+	size_t i, n = strnlen(s, IFNAMSIZ);
+
+	if (!n || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == ':' || isspace((unsigned char)s[i]))
+			goto bad;
+	return 1;
+bad:
+	fprintf(stderr, "robot: bad interface name '%s' (1..%d characters, "
+		"no '/', ':' or spaces)\n", s, IFNAMSIZ - 1);
+	return 0;
+}
+
 static int parse_u64(const char *s, const char *what, __u64 lo, __u64 hi,
 		     __u64 *out)
 {
@@ -745,6 +763,8 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 		}
 	}
 	for (; optind < argc; optind++) {
+		if (!ifname_ok(argv[optind]))
+			return -EINVAL;
 		for (c = 0; c < o->n_ifaces; c++)
 			if (!strcmp(o->ifnames[c], argv[optind]))
 				break;
@@ -932,6 +952,9 @@ int do_detach(int argc, char **argv)
 		detach_usage(stderr);
 		return ROBOT_EXIT_USAGE;
 	}
+	for (i = optind; i < argc; i++)
+		if (!ifname_ok(argv[i]))
+			return ROBOT_EXIT_USAGE;
 	libxdp_set_print(libxdp_print);
 	lock = robot_pins_lock(ROBOT_PIN_DIR);
 	if (lock == -EBUSY) {
