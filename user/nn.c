@@ -7,6 +7,15 @@
 #include <cblas.h>
 #include "nn.h"
 
+/* gcc: vectorize the hot copy loops fully; clang (fuzz builds) has no
+ * optimize attribute.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NN_HOT NN_HOT
+#else
+#define NN_HOT
+#endif
+
 /* ------------------------------------------------------------- PRNG */
 
 static __u64 splitmix64(__u64 *x)
@@ -368,7 +377,7 @@ void nn_init_params(struct nn_net *net, struct nn_rng *rng)
 /* col[(n * HW + oh * Wo + ow)][c * KH * KW + i * KW + j]. Like ReLU, the
  * copy loops need the full vectorizer (25 % of the inference time).
  */
-__attribute__((optimize("O3")))
+NN_HOT
 static void im2col(const struct nn_layer *l, const float *x, int n, float *col)
 {
 	int hw = l->hout * l->wout, kk = l->cin * l->kh * l->kw;
@@ -489,7 +498,7 @@ static void dense_forward(struct nn_layer *l, const float *x, int n)
 /* -O2's cheap vectorizer leaves this loop scalar and branchy (a third of
  * the Robust model's inference time): ask for the full vectorizer.
  */
-__attribute__((optimize("O3")))
+NN_HOT
 static void relu_forward(struct nn_layer *l, const float *restrict x, int n)
 {
 	float *restrict y = l->out;
