@@ -11,7 +11,7 @@
  * optimize attribute.
  */
 #if defined(__GNUC__) && !defined(__clang__)
-#define NN_HOT NN_HOT
+#define NN_HOT __attribute__((optimize("O3")))
 #else
 #define NN_HOT
 #endif
