@@ -233,6 +233,16 @@ deps:
 reproduce: $(OUTPUT)/robot
 	$(Q)tools/reproduce.sh
 
+# the bundled models/default: nDPI captures + a lab capture (~5 min, root
+# for the lab; PROVENANCE.md). MODEL_ARGS=--eval adds cross-domain figures.
+model: $(OUTPUT)/robot
+	$(Q)tools/make_model.sh $(MODEL_ARGS)
+
+# live demo (root): the lab's apps through Robot at the lab's gateway,
+# ~2.5 min (docs/demo.md). DEMO_ARGS="--seconds 60" etc.
+demo: all
+	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) $(OUTPUT)/robot demo $(DEMO_ARGS)
+
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)

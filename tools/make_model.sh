@@ -43,6 +43,8 @@ TRAIN_OPTS="--robust-arch 16,16,32,32 --beta 1"
 # --eval: held-out lab apps, one per category that has two
 HELDOUT=https-h2,sftp,icecast,sipp,xmpp,bt-transmission,pop3
 
+ARGS="$*"
+
 log() { printf 'make_model: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -165,7 +167,7 @@ jget() {
 	sed -n "s/.*\"$2\":{\([^}]*\)}.*/\1/p" "$1" | tr ',' '\n' |
 		sed -n "s/^\"$3\":\(.*\)/\1/p"
 }
-jtop() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
+jtop() { grep -o "\"$2\":[0-9.e+-]*" "$1" | head -1 | cut -d: -f2; }
 f3() { awk -v x="${1:-0}" 'BEGIN { printf "%.3f", x }'; }
 row() { # FILE SECTION
 	printf '| %s | %s | %s / %s | %s | %s | %s | %s / %s |\n' "$2" \
@@ -214,6 +216,10 @@ J=$OUT/train.json
 	echo "  \`$(sed -n 's/.*"per_class":{\([^}]*\)}.*/\1/p' "$W/all.dataset.json")\`."
 	echo
 	echo "## Command"
+	echo
+	echo "    tools/make_model.sh $ARGS    # make model MODEL_ARGS='$ARGS'"
+	echo
+	echo "which trains with (paths shortened)"
 	echo
 	echo "    $TRAIN_CMD"
 	echo

@@ -770,12 +770,18 @@ static int rm_entry(const char *path, const struct stat *sb, int flag,
 	return remove(path);
 }
 
+static int tty_mode(const struct demo_opts *o)
+{
+	return !o->json && !o->plain && isatty(STDOUT_FILENO);
+}
+
 static pid_t start_sh(const char *sh, const char *dir,
 		      const struct demo_opts *o, const char *models)
 {
-	char secs[24], exe[PATH_MAX];
+	char secs[24], exe[PATH_MAX], log[PATH_MAX + 32];
 	ssize_t len;
 	pid_t pid;
+	int fd;
 
 	snprintf(secs, sizeof(secs), "%ld", o->seconds);
 	pid = fork();
@@ -791,6 +797,15 @@ static pid_t start_sh(const char *sh, const char *dir,
 		exe[len] = 0;
 		setenv("ROBOT", exe, 1);
 	}
+	/* On a terminal the table owns the screen: messages go to a log,
+	 * shown if the run fails.
+	 */
+	snprintf(log, sizeof(log), "%s/demo.log", dir);
+	fd = tty_mode(o) ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+	if (fd >= 0) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
 	execlp("bash", "bash", sh, "run", dir, secs, models,
 	       o->apps ? o->apps : "all", (char *)NULL);
 	fprintf(stderr, "demo: bash: %s\n", strerror(errno));
@@ -802,7 +817,7 @@ static int wait_child(pid_t pid, const char *dir, const struct demo_opts *o,
 {
 	struct timespec ts = { o->interval_ms / 1000,
 			       (o->interval_ms % 1000) * 1000000L };
-	int tty = !o->json && !o->plain && isatty(STDOUT_FILENO);
+	int tty = tty_mode(o);
 	struct dflows seen = { 0 };
 	time_t t0 = time(NULL);
 	struct stat sb;
@@ -911,6 +926,21 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 		return ROBOT_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The last lines of demo.sh's messages (terminal mode). */
+static void show_log(const char *dir)
+{
+	char *buf = slurp(dir, "demo.log", NULL), *p;
+	int lines = 0;
+
+	if (!buf)
+		return;
+	for (p = buf + strlen(buf); p > buf; p--)
+		if (p[-1] == '\n' && ++lines > 15)
+			break;
+	fputs(p, stderr);
+	free(buf);
 }
 
 /* The run directory: --out (kept) or a temporary one (removed). */
@@ -1026,6 +1056,8 @@ int do_demo(int argc, char **argv)
 		pr_warn("demo: interrupted\n");
 		ret = 130;
 	} else if (ret) {
+		if (tty_mode(&o))
+			show_log(dir);
 		pr_warn("demo: failed (demo.sh exit %d)%s%s\n", ret,
 			o.out ? "; files in " : "", o.out ? dir : "");
 		ret = ROBOT_EXIT_FAIL;
