@@ -219,6 +219,17 @@ endif
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
+# Tools of the reliability tests (tests/net/flood.sh ...).
+REL_BINS := $(patsubst tests/reliability/%.c,$(OUTPUT)/reliability/%,\
+	$(wildcard tests/reliability/*.c))
+
+$(OUTPUT)/reliability/%: tests/reliability/%.c Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+all: $(REL_BINS)
+
 # ---------------------------------------------------------------- run
 test: all
 	$(Q)tests/run.sh
