@@ -81,6 +81,23 @@ struct fast_train_opts {
 	int clusters;     /* k-means clusters in total (>= n_classes, <= 32) */
 	float norm_reg;   /* weight of Var(log ||e||) before normalization */
 	__u64 seed;
+	/* Centroids when clusters == 0: k-means++ within each class, one
+	 * centroid per class to start; a class gets one more (largest
+	 * inertia first) while the cent_q quantile of its samples' distance
+	 * to their centroid exceeds cent_radius, up to cent_max in total.
+	 * cent_per_class > 0: exactly that many per class instead.
+	 */
+	int cent_max;         /* total cap (<= ROBOT_FASTQ_CENT_MAX) */
+	int cent_per_class;   /* 0: automatic */
+	float cent_radius;    /* target radius (default 0.2) */
+	float cent_q;         /* quantile for the radius (default 0.9) */
+	/* fdd_q > 0: D is calibrated (beta = D / a is recorded): the fdd_q
+	 * quantile of the nearest-centroid distance of calib_frac of the
+	 * training flows, held out of a first fit; the final model is then
+	 * fit on every training flow. 0: D = beta * a (the paper's rule).
+	 */
+	float fdd_q;
+	float calib_frac;
 };
 
 void fast_train_defaults(struct fast_train_opts *o);
@@ -94,6 +111,15 @@ int fast_train(const struct fast_train_opts *o,
 	       const __u8 (*hdr)[ROBOT_HDR_LEN], const int *label, int n,
 	       int n_classes, const __u8 *class_ids,
 	       const struct train_progress *p, struct robot_fast *f);
+/* The same with flow[i] the flow of sample i (NULL: one flow per sample):
+ * the D calibration holds out whole flows and measures each held-out
+ * flow on its first sample (its first payload packet).
+ */
+int fast_train_flows(const struct fast_train_opts *o,
+		     const __u8 (*hdr)[ROBOT_HDR_LEN], const int *label,
+		     const int *flow, int n, int n_classes,
+		     const __u8 *class_ids, const struct train_progress *p,
+		     struct robot_fast *f);
 
 /* -------------------------------------------------------------- robust */
 

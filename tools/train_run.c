@@ -180,8 +180,9 @@ int train_run(const struct train_run_opts *o, const struct robot_dataset *ds,
 	}
 	res->fast_samples = n;
 	t = now_s();
-	err = fast_train(&o->fast, (const __u8(*)[ROBOT_HDR_LEN])hdr, label, n,
-			 s.n_classes, meta.class_ids, p, &f);
+	err = fast_train_flows(&o->fast, (const __u8(*)[ROBOT_HDR_LEN])hdr,
+			       label, flow, n, s.n_classes, meta.class_ids, p,
+			       &f);
 	if (err) {
 		pr_warn("train: fast model: %s\n", strerror(-err));
 		goto out;

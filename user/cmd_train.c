@@ -37,8 +37,21 @@ static void usage(FILE *f)
 "  --epochs N           epochs of both models\n"
 "  --fast-epochs N      (default 200)    --robust-epochs N (default 30)\n"
 "  --fast-arch c1,k1,s1,p1,c2,k2,s2,p2,emb   (default 8,4,2,1,16,3,2,1,16)\n"
-"  --a X --m X --beta X Fast margins (0.4, 1.0) and FDD D = beta * a (0.5)\n"
-"  --fast-clusters N    k-means centroids in total (default: one per class)\n"
+"  --a X --m X          Fast margins (default 0.4, 1.0)\n"
+"  --beta X|auto        FDD distance D = beta * a (the paper: 0.5, D = 0.2);\n"
+"                       auto (default): D calibrated, see --fdd-quantile\n"
+"  --fdd-quantile Q     D = the Q quantile of the nearest-centroid distance\n"
+"                       of held-out training flows (default 0.95; implies\n"
+"                       --beta auto)\n"
+"  --fdd-calib F        share of training flows held out of a first fit to\n"
+"                       calibrate D (default 0.2; the model is refit on all)\n"
+"  --fast-clusters N    global k-means, N centroids labeled by majority\n"
+"                       (default: per-class centroids, below)\n"
+"  --fast-cent-max N    per-class centroids: total cap (default 32); a\n"
+"                       class gets one more while the 0.9 quantile of its\n"
+"                       samples' distance exceeds --fast-radius\n"
+"  --fast-radius X      target radius of a class's centroids (default 0.2)\n"
+"  --fast-cent-per-class N  exactly N centroids per class\n"
 "  --fast-pkts N        extra Fast samples: every payload packet among the\n"
 "                       first N of each training flow (default 0: first\n"
 "                       payload packet only)\n"
@@ -67,6 +80,7 @@ enum {
 	OPT_FEPOCHS, OPT_REPOCHS, OPT_FARCH, OPT_A, OPT_M, OPT_BETA,
 	OPT_FCLUST, OPT_FPKTS, OPT_LR, OPT_RARCH, OPT_RA, OPT_RB, OPT_RM,
 	OPT_RK, OPT_RCENT, OPT_RLR, OPT_FONLY, OPT_JSON, OPT_NREG, OPT_WD, OPT_CPKTS,
+	OPT_FDDQ, OPT_FDDCAL, OPT_CMAX, OPT_CRAD, OPT_CPC,
 };
 
 static int parse_int(const char *s, long lo, long hi, long *v)
@@ -170,6 +184,11 @@ int do_train(int argc, char **argv)
 		{ "norm-reg", required_argument, NULL, OPT_NREG },
 		{ "calib-pkts", required_argument, NULL, OPT_CPKTS },
 		{ "wd", required_argument, NULL, OPT_WD },
+		{ "fdd-quantile", required_argument, NULL, OPT_FDDQ },
+		{ "fdd-calib", required_argument, NULL, OPT_FDDCAL },
+		{ "fast-cent-max", required_argument, NULL, OPT_CMAX },
+		{ "fast-radius", required_argument, NULL, OPT_CRAD },
+		{ "fast-cent-per-class", required_argument, NULL, OPT_CPC },
 		{ "fast-only", no_argument, NULL, OPT_FONLY },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -224,7 +243,37 @@ int do_train(int argc, char **argv)
 			break;
 		case OPT_A: bad |= parse_float(optarg, &o.fast.a); break;
 		case OPT_M: bad |= parse_float(optarg, &o.fast.m); break;
-		case OPT_BETA: bad |= parse_float(optarg, &o.fast.beta); break;
+		case OPT_BETA:
+			if (!strcmp(optarg, "auto")) {
+				if (!(o.fast.fdd_q > 0))
+					o.fast.fdd_q = 0.95f;
+				break;
+			}
+			/* the paper's rule D = beta * a */
+			bad |= parse_float(optarg, &o.fast.beta);
+			o.fast.fdd_q = 0;
+			break;
+		case OPT_FDDQ:
+			bad |= parse_float(optarg, &o.fast.fdd_q) ||
+			       !(o.fast.fdd_q > 0 && o.fast.fdd_q < 1);
+			break;
+		case OPT_FDDCAL:
+			bad |= parse_float(optarg, &o.fast.calib_frac) ||
+			       !(o.fast.calib_frac > 0 &&
+				 o.fast.calib_frac <= 0.5);
+			break;
+		case OPT_CMAX:
+			bad |= parse_int(optarg, 1, ROBOT_FASTQ_CENT_MAX, &v);
+			o.fast.cent_max = v;
+			break;
+		case OPT_CRAD:
+			bad |= parse_float(optarg, &o.fast.cent_radius) ||
+			       o.fast.cent_radius < 0;
+			break;
+		case OPT_CPC:
+			bad |= parse_int(optarg, 1, ROBOT_FASTQ_CENT_MAX, &v);
+			o.fast.cent_per_class = v;
+			break;
 		case OPT_FCLUST:
 			bad |= parse_int(optarg, 1, ROBOT_FASTQ_CENT_MAX, &v);
 			o.fast.clusters = v;

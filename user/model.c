@@ -814,6 +814,8 @@ int robot_fast_save(const char *path, const struct robot_fast *f,
 	err = err ?: st_meta_set(&s, "quant.p_act", "%g", f->q_p_act);
 	err = err ?: st_meta_set(&s, "quant.p_emb", "%g", f->q_p_emb);
 	err = err ?: st_meta_set(&s, "quant.mode", "%d", f->q_mode);
+	if (f->fdd_q > 0)
+		err = err ?: st_meta_set(&s, "fdd.quantile", "%g", f->fdd_q);
 	err = err ?: st_write(&s, path);
 	st_free(&s);
 	free(tmp);

@@ -131,6 +131,7 @@ struct robot_fast {
 	/* calibration choice, written to the metadata (quant.h) */
 	float q_p_act, q_p_emb;       /* percentile, -1: MSE clip */
 	int q_mode;                   /* 0 plain, 1 refit, 2 GPTQ, 3 both */
+	float fdd_q;  /* > 0: D was calibrated at this quantile (train.h) */
 	struct robot_model_meta meta;
 };
 

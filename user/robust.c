@@ -2,6 +2,7 @@
 /* The Robust model: featurization, inference, file I/O (robust.h). */
 #include <errno.h>
 #include <math.h>
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,17 +108,267 @@ int robot_robust_nearest(const struct robot_robust *r, const float *emb,
 	return bi;
 }
 
+/*
+ * Inference-only forward pass, channels-last (NHWC) until the dense
+ * layers, written into the network's own activation buffers:
+ *   conv1 (Cin = 1): direct, bias and ReLU fused, out l[0] as [n][H][W][C1];
+ *   conv2: im2col of 16-float channel blocks + one sgemm for the batch into
+ *          l[2] as [n][H][W][C2]; bias + ReLU + the NCHW flatten order the
+ *          dense layer expects (c * HW + h * W + w) fused, into l[3];
+ *   fc1, fc2: sgemm, bias (+ ReLU) fused; L2 norm into l[7].
+ * Same arithmetic as nn_forward up to the summation order (tested within
+ * 1e-5 by test_gpu_emu / test_model), about twice as fast: no NCHW
+ * transposes of the large conv1 output and no im2col for conv1.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ROBUST_HOT __attribute__((optimize("O3")))
+#else
+#define ROBUST_HOT
+#endif
+
+/* x86-64 gcc: also an AVX2+FMA clone of the hot loops, picked at load
+ * time (ifunc); the baseline build is SSE2.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	!defined(__SANITIZE_ADDRESS__)
+#define ROBUST_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ROBUST_CLONES
+#endif
+
+/* y[oh][ow][c] = ReLU(b[c] + sum over taps of x * w1t[tap][c]), the C
+ * accumulators of one output position in registers. C is a constant in
+ * the specialized call (C1 = 16), so the channel loops vectorize without
+ * remainders. w1t[(i * kw + j) * C + c] = conv1.weight[c][0][i][j].
+ */
+static inline __attribute__((always_inline)) void
+conv1_body(const struct nn_layer *l, const float *restrict w1t,
+	   const float *restrict x, int n, float *restrict y, const int C)
+{
+	int H = l->hin, W = l->win, Ho = l->hout, Wo = l->wout;
+	int s, oh, ow, i, j, ih, iw, c;
+	const float *restrict b = l->b;
+	float acc[C];
+
+	for (s = 0; s < n; s++) {
+		const float *xs = x + (size_t)s * H * W;
+
+		for (oh = 0; oh < Ho; oh++)
+			for (ow = 0; ow < Wo; ow++) {
+				float *restrict d = y + (((size_t)s * Ho + oh) *
+							 Wo + ow) * C;
+
+				for (c = 0; c < C; c++)
+					acc[c] = b[c];
+				for (i = 0; i < l->kh; i++) {
+					ih = oh * l->sh + i - l->ph;
+					if (ih < 0 || ih >= H)
+						continue;
+					for (j = 0; j < l->kw; j++) {
+						const float *restrict wt =
+							w1t + (i * l->kw + j) * C;
+						float v;
+
+						iw = ow * l->sw + j - l->pw;
+						if (iw < 0 || iw >= W)
+							continue;
+						v = xs[ih * W + iw];
+						for (c = 0; c < C; c++)
+							acc[c] += v * wt[c];
+					}
+				}
+				for (c = 0; c < C; c++)
+					d[c] = acc[c] > 0.0f ? acc[c] : 0.0f;
+			}
+	}
+}
+
+ROBUST_HOT ROBUST_CLONES
+static void conv1_direct(const struct nn_layer *l, const float *w1t,
+			 const float *x, int n, float *y)
+{
+	if (l->cout == 16)
+		conv1_body(l, w1t, x, n, y, 16);
+	else
+		conv1_body(l, w1t, x, n, y, l->cout);
+}
+
+/* NHWC im2col: col[(s, oh, ow)][(i * kw + j) * Cin + c], w2 reordered to
+ * [Cout][i][j][c] to match.
+ */
+static inline __attribute__((always_inline)) void
+im2col_body(const struct nn_layer *l, const float *x, int n, float *col,
+	    const int C)
+{
+	int H = l->hin, W = l->win, Ho = l->hout, Wo = l->wout;
+	int kk = C * l->kh * l->kw, s, oh, ow, i, j, ih, iw, c;
+
+	for (s = 0; s < n; s++)
+		for (oh = 0; oh < Ho; oh++)
+			for (ow = 0; ow < Wo; ow++) {
+				float *d = col + (((size_t)s * Ho + oh) * Wo +
+						  ow) * kk;
+
+				for (i = 0; i < l->kh; i++) {
+					ih = oh * l->sh + i - l->ph;
+					for (j = 0; j < l->kw; j++, d += C) {
+						const float *src;
+
+						iw = ow * l->sw + j - l->pw;
+						if (ih < 0 || ih >= H || iw < 0 ||
+						    iw >= W) {
+							for (c = 0; c < C; c++)
+								d[c] = 0.0f;
+							continue;
+						}
+						src = x + (((size_t)s * H + ih) *
+							   W + iw) * C;
+						for (c = 0; c < C; c++)
+							d[c] = src[c];
+					}
+				}
+			}
+}
+
+ROBUST_HOT ROBUST_CLONES
+static void im2col_nhwc(const struct nn_layer *l, const float *x, int n,
+			float *col)
+{
+	if (l->cin == 16)
+		im2col_body(l, x, n, col, 16);
+	else
+		im2col_body(l, x, n, col, l->cin);
+}
+
+/* t [n][HW][C] (NHWC) + bias, ReLU -> y [n][C][HW] (NCHW flatten order) */
+ROBUST_HOT
+static void bias_relu_to_nchw(const float *t, const float *b, int n, int hw,
+			      int C, float *y)
+{
+	int s, p0, pe, p, c;
+
+	for (s = 0; s < n; s++) {
+		const float *ts = t + (size_t)s * hw * C;
+		float *ys = y + (size_t)s * C * hw;
+
+		for (p0 = 0; p0 < hw; p0 += 16) {
+			pe = p0 + 16 < hw ? p0 + 16 : hw;
+			for (c = 0; c < C; c++) {
+				float bc = b[c], v;
+
+				for (p = p0; p < pe; p++) {
+					v = ts[(size_t)p * C + c] + bc;
+					ys[(size_t)c * hw + p] = v > 0.0f ? v : 0.0f;
+				}
+			}
+		}
+	}
+}
+
+ROBUST_HOT
+static void dense_fused(const struct nn_layer *l, const float *x, int n,
+			int relu, float *y)
+{
+	int in = l->cin * l->hin * l->win, o = l->cout, s, k;
+
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, o, in, 1.0f,
+		    x, in, l->w, in, 0.0f, y, o);
+	for (s = 0; s < n; s++) {
+		float *ys = y + (size_t)s * o;
+
+		for (k = 0; k < o; k++) {
+			float v = ys[k] + l->b[k];
+
+			ys[k] = relu && v < 0.0f ? 0.0f : v;
+		}
+	}
+}
+
+static void l2_rows(const float *x, int n, int d, float *y)
+{
+	int s, i;
+	double ss;
+	float nrm;
+
+	for (s = 0; s < n; s++) {
+		const float *xs = x + (size_t)s * d;
+		float *ys = y + (size_t)s * d;
+
+		ss = 0;
+		for (i = 0; i < d; i++)
+			ss += (double)xs[i] * xs[i];
+		nrm = (float)sqrt(ss);
+		if (nrm < NN_L2_EPS)
+			nrm = NN_L2_EPS;
+		for (i = 0; i < d; i++)
+			ys[i] = xs[i] / nrm;
+	}
+}
+
+/* The layer list robot_robust_init builds (the fast path's assumption). */
+static int robust_layout_ok(const struct nn_net *net)
+{
+	static const int kinds[] = { NN_CONV, NN_RELU, NN_CONV, NN_RELU,
+				     NN_DENSE, NN_RELU, NN_DENSE, NN_L2NORM };
+	int i;
+
+	if (net->n_layers != 8 || net->l[0].cin != 1 || net->l[0].cout > 256 ||
+	    !net->col || !net->tmp)
+		return 0;
+	for (i = 0; i < 8; i++)
+		if (net->l[i].kind != kinds[i])
+			return 0;
+	/* the reordered weights fit the scratch buffers */
+	return (size_t)net->l[0].nw <= (size_t)net->max_batch *
+					       net->l[0].cout * net->l[0].hout *
+					       net->l[0].wout &&
+	       net->l[2].nw <= net->l[3].cout * net->l[3].hin * net->l[3].win *
+				       net->max_batch;
+}
+
+static const float *robust_forward(struct nn_net *net, const float *x, int n)
+{
+	struct nn_layer *c1 = &net->l[0], *c2 = &net->l[2];
+	int k1 = c1->kh * c1->kw, k2 = c2->kh * c2->kw, C1 = c1->cout;
+	int C2 = c2->cout, hw2 = c2->hout * c2->wout, o, c, t;
+	float *w1t = net->tmp, *w2r = net->l[3].out;
+
+	/* conv1 weights [C1][1][kh][kw] -> [kh][kw][C1] */
+	for (o = 0; o < C1; o++)
+		for (t = 0; t < k1; t++)
+			w1t[t * C1 + o] = c1->w[o * k1 + t];
+	conv1_direct(c1, w1t, x, n, c1->out);
+	/* conv2 weights [C2][C1][kh][kw] -> [C2][kh][kw][C1] */
+	for (o = 0; o < C2; o++)
+		for (c = 0; c < C1; c++)
+			for (t = 0; t < k2; t++)
+				w2r[((size_t)o * k2 + t) * C1 + c] =
+					c2->w[((size_t)o * C1 + c) * k2 + t];
+	im2col_nhwc(c2, c1->out, n, net->col);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n * hw2, C2,
+		    k2 * C1, 1.0f, net->col, k2 * C1, w2r, k2 * C1, 0.0f,
+		    c2->out, C2);
+	bias_relu_to_nchw(c2->out, c2->b, n, hw2, C2, net->l[3].out);
+	dense_fused(&net->l[4], net->l[3].out, n, 1, net->l[5].out);
+	dense_fused(&net->l[6], net->l[5].out, n, 0, net->l[6].out);
+	l2_rows(net->l[6].out, n, net->l[6].cout, net->l[7].out);
+	return net->l[7].out;
+}
+
 int robot_robust_infer(struct robot_robust *r, const float *x, int n,
 		       float *emb, __u8 *class, float *dist)
 {
-	int e = r->arch.emb, s, c, i, best;
+	int e = r->arch.emb, s, c, i, best, fast;
 	const float *y;
 
 	if (n < 0 || !r->net.max_batch)
 		return -EINVAL;
+	fast = robust_layout_ok(&r->net);
 	for (s = 0; s < n; s += c) {
 		c = n - s < r->net.max_batch ? n - s : r->net.max_batch;
-		y = nn_forward(&r->net, x + (size_t)s * ROBOT_ROBUST_IN, c);
+		y = fast ? robust_forward(&r->net, x + (size_t)s * ROBOT_ROBUST_IN,
+					  c) :
+			   nn_forward(&r->net, x + (size_t)s * ROBOT_ROBUST_IN, c);
 		if (emb)
 			memcpy(emb + (size_t)s * e, y,
 			       (size_t)c * e * sizeof(float));

@@ -148,6 +148,62 @@ static void test_fast_roundtrip(void **state)
 	free(q2);
 }
 
+/* robot_robust_infer's channels-last fast path against the generic
+ * nn_forward, default and a small architecture, batches 1 and 37 (both
+ * below and at the buffer size, padded and full windows).
+ */
+static void check_infer_vs_forward(const struct robot_robust_arch *a,
+				   int max_batch, int n)
+{
+	struct robot_robust r;
+	struct nn_rng rng;
+	float *x, *emb, md = 0, d;
+	const float *y;
+	int i, k, e = a->emb;
+
+	assert_int_equal(robot_robust_init(&r, a, max_batch, 0), 0);
+	nn_rng_seed(&rng, 11);
+	nn_init_params(&r.net, &rng);
+	/* non-zero biases: the fused bias paths must be exercised */
+	for (i = 0; i < r.net.n_layers; i++)
+		if (r.net.l[i].b)
+			for (k = 0; k < r.net.l[i].cout; k++)
+				r.net.l[i].b[k] = (float)(0.1 * nn_rng_normal(&rng));
+	x = malloc((size_t)n * ROBOT_ROBUST_IN * sizeof(float));
+	emb = malloc((size_t)n * e * sizeof(float));
+	assert_non_null(x);
+	assert_non_null(emb);
+	for (i = 0; i < n * ROBOT_ROBUST_IN; i++)
+		x[i] = (i / ROBOT_ROBUST_FEAT) % ROBOT_WINDOW > 12 + i % 5 ?
+			       0.0f : (float)nn_rng_uniform(&rng);
+	assert_int_equal(robot_robust_infer(&r, x, n, emb, NULL, NULL), 0);
+	for (i = 0; i < n; i += k) {
+		k = n - i < max_batch ? n - i : max_batch;
+		y = nn_forward(&r.net, x + (size_t)i * ROBOT_ROBUST_IN, k);
+		for (int j = 0; j < k * e; j++) {
+			d = fabsf(y[j] - emb[(size_t)i * e + j]);
+			md = d > md ? d : md;
+		}
+	}
+	assert_true(md <= 1e-5f);
+	free(x);
+	free(emb);
+	robot_robust_free(&r);
+}
+
+static void test_robust_infer_fast_path(void **state)
+{
+	struct robot_robust_arch def = { ROBOT_ROBUST_DEF_C1,
+					 ROBOT_ROBUST_DEF_C2,
+					 ROBOT_ROBUST_DEF_HIDDEN,
+					 ROBOT_ROBUST_DEF_EMB };
+	struct robot_robust_arch small = { 3, 5, 7, 4 };
+
+	check_infer_vs_forward(&def, 16, 1);
+	check_infer_vs_forward(&def, 16, 37);
+	check_infer_vs_forward(&small, 8, 19);
+}
+
 static void test_robust_roundtrip(void **state)
 {
 	struct robot_robust r, r2;
@@ -450,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_featurize),
 		cmocka_unit_test(test_fast_roundtrip),
 		cmocka_unit_test(test_robust_roundtrip),
+		cmocka_unit_test(test_robust_infer_fast_path),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_flipped_bytes),
 		cmocka_unit_test(test_hostile),
