@@ -11,7 +11,8 @@
  * robot_tc (SEC "tc", clsact ingress and egress): sets skb->mark (and
  * optionally skb->priority) from the flow's class; on egress it also runs
  * the flow logic (create, classify, collect) so that a single interface
- * sees both directions.
+ * sees both directions, except for packets forwarded from an interface
+ * where robot_xdp already did it (ROBOT_MAP_XDP_IFACES).
  *
  * Maps: bpf/robot_maps.bpf.h; layout and operation: docs/datapath.md.
  */
@@ -436,6 +437,22 @@ static __always_inline void robot_tc_mark(struct __sk_buff *skb,
 	robot_stat_inc(ROBOT_STAT_TC_MARKED);
 }
 
+/* Egress: does this packet still need the flow logic? Not when it was
+ * forwarded from an interface where robot_xdp saw it.
+ */
+static __always_inline int robot_tc_egress_new(const struct __sk_buff *skb)
+{
+	__u32 iif = skb->ingress_ifindex;
+
+	if (iif == skb->ifindex)
+		return 0; /* ingress: XDP did the flow logic */
+	if (iif && bpf_map_lookup_elem(&ROBOT_MAP_XDP_IFACES, &iif)) {
+		robot_stat_inc(ROBOT_STAT_TC_FORWARDED);
+		return 0;
+	}
+	return 1;
+}
+
 SEC("tc")
 int robot_tc(struct __sk_buff *skb)
 {
@@ -448,7 +465,7 @@ int robot_tc(struct __sk_buff *skb)
 	/* On ingress skb_iif is the receiving device; on egress it is 0
 	 * (local) or the device the packet came in on (forwarded).
 	 */
-	egress = skb->ingress_ifindex != skb->ifindex;
+	egress = robot_tc_egress_new(skb);
 	data = (const __u8 *)(long)skb->data;
 	end = (const __u8 *)(long)skb->data_end;
 	if (end - data < ROBOT_TC_PULL && len > (__u32)(end - data)) {

@@ -96,6 +96,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ROBOT_MAP_CONFIG SEC(".maps");
 
+/* Interfaces where robot_xdp runs. key: __u32 ifindex; value: __u32
+ * ROBOT_IF_XDP. Written by the daemon after each XDP attach, read by tc
+ * egress (forwarded packets from these interfaces: mark only). Empty when
+ * the programs are loaded by iproute2: tc egress then runs the flow logic
+ * on every packet.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROBOT_XDP_IFACES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ROBOT_MAP_XDP_IFACES SEC(".maps");
+
 /* Per-CPU state: token bucket and CNN activations. key: __u32 0; value:
  * struct robot_percpu (bpf/robot_cnn.bpf.h, not ABI). Written and read by
  * XDP and tc egress only; pinned so that separately loaded programs share

@@ -191,6 +191,8 @@ enum robot_stat {
 	ROBOT_STAT_ROBUST_VERDICTS,    /* robust verdicts written (daemon) */
 	ROBOT_STAT_TC_MARKED,          /* packets marked by tc */
 	ROBOT_STAT_TC_EGRESS_RECORDS,  /* ringbuf records from tc egress */
+	ROBOT_STAT_TC_FORWARDED,       /* tc egress: forwarded from an XDP
+					* interface, marked only */
 	ROBOT_STAT_FAST_CLASS0,        /* fast verdicts, one per class: */
 	ROBOT_STAT_FAST_CLASS_LAST = ROBOT_STAT_FAST_CLASS0 + ROBOT_CLASS_MAX - 1,
 	ROBOT_STAT_MAX,
@@ -210,6 +212,17 @@ enum robot_stat {
 #define ROBOT_MAP_ACTIVE robot_active_v1
 #define ROBOT_MAP_MARKS robot_marks_v1
 #define ROBOT_MAP_CONFIG robot_config_v1
+#define ROBOT_MAP_XDP_IFACES robot_xdp_ifaces_v1
+
+/* Entries of ROBOT_MAP_XDP_IFACES (key: __u32 ifindex, host order; value:
+ * __u32 ROBOT_IF_XDP). Written by the daemon for every interface where it
+ * attached robot_xdp, read by tc egress: a forwarded packet that came in
+ * on such an interface was already counted, classified and collected by
+ * XDP, so tc egress only marks it (a gateway would otherwise see every
+ * forwarded packet twice).
+ */
+#define ROBOT_XDP_IFACES_MAX 64
+#define ROBOT_IF_XDP 1u
 
 #define ROBOT_STR_(x) #x
 #define ROBOT_STR(x) ROBOT_STR_(x)

@@ -510,6 +510,7 @@ static int robot_sweep(struct eval_seed *s, struct eval_result *res, int si)
 		truth[k] = s->role[s->m11[k]] == ER_UNSEEN;
 	if (o->sweep_epochs > 0)
 		fo.epochs = o->sweep_epochs;
+	fo.fdd_q = 0; /* D is swept below: no held-out calibration fit */
 	for (ia = 0; ia < o->n_a; ia++) {
 		t0 = eval_now();
 		fo.a = o->sweep_a[ia];

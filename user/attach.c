@@ -419,6 +419,20 @@ static int collect_fds(struct robot_daemon *d)
 	/* Fresh maps (stale pins were removed): default marks. */
 	if (robot_bpf_marks_default(map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS))))
 		pr_warn("Couldn't set the default marks\n");
+	if (d->o.budget_rate) {
+		int err = robot_bpf_config_set(
+			map_fd(d->obj, ROBOT_STR(ROBOT_MAP_CONFIG)),
+			d->o.budget_rate, d->o.budget_burst);
+
+		if (err) {
+			pr_warn("Couldn't set the classification budget: %s\n",
+				strerror(-err));
+			return err;
+		}
+		pr_info("Classification budget: %u/s per CPU, burst %u\n",
+			d->o.budget_rate,
+			d->o.budget_burst ?: d->o.budget_rate);
+	}
 	return 0;
 }
 
@@ -438,6 +452,24 @@ static int drop_caps(struct robot_daemon *d)
 	return 0;
 }
 
+/* Tell tc egress that robot_xdp sees what comes in on s (it then only
+ * marks forwarded packets from there).
+ */
+static int xdp_iface_add(struct robot_daemon *d,
+			 const struct robot_iface_state *s)
+{
+	int fd = map_fd(d->obj, ROBOT_STR(ROBOT_MAP_XDP_IFACES));
+	__u32 k = s->ifindex, v = ROBOT_IF_XDP;
+
+	if (fd < 0 || bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
+		pr_warn("Couldn't record '%s' in %s: %s\n", s->name,
+			ROBOT_STR(ROBOT_MAP_XDP_IFACES),
+			strerror(fd < 0 ? -fd : errno));
+		return fd < 0 ? fd : -errno;
+	}
+	return 0;
+}
+
 static int setup_ifaces(struct robot_daemon *d)
 {
 	struct robot_iface_state *s;
@@ -450,6 +482,9 @@ static int setup_ifaces(struct robot_daemon *d)
 			if (err)
 				return err;
 		}
+		err = xdp_iface_add(d, s);
+		if (err)
+			return err;
 		err = attach_tc(d, s);
 		if (err)
 			return err;
@@ -617,6 +652,7 @@ static const struct option attach_opts[] = {
 	{ "batch", required_argument, NULL, 'b' },
 	{ "batch-deadline", required_argument, NULL, 'D' },
 	{ "max-pending", required_argument, NULL, 'p' },
+	{ "budget", required_argument, NULL, 'B' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
 };
@@ -640,6 +676,10 @@ static void attach_usage(FILE *f)
 		"  --batch N             windows per inference batch (default 64)\n"
 		"  --batch-deadline MS   oldest window waits at most MS (default 20)\n"
 		"  --max-pending N       FDD flows assembled at once (default 16384)\n"
+		"  --budget RATE[,BURST] Fast model runs per second per CPU, token\n"
+		"                        bucket of BURST (default: no limit); new\n"
+		"                        flows past it keep no verdict until tokens\n"
+		"                        return (robot stats: budget_exhausted)\n"
 		"  --help\n",
 		ROBOT_FLOWS_DEFAULT, ROBOT_EVENTS_DEFAULT);
 }
@@ -676,6 +716,31 @@ static int parse_u64(const char *s, const char *what, __u64 lo, __u64 hi,
 		return -EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+/* RATE[,BURST] */
+static int parse_budget(const char *arg, struct robot_attach_opts *o)
+{
+	char buf[64], *comma;
+	__u64 v;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
+		fprintf(stderr, "robot: bad --budget '%s'\n", arg);
+		return -EINVAL;
+	}
+	comma = strchr(buf, ',');
+	if (comma)
+		*comma++ = '\0';
+	if (parse_u64(buf, "--budget rate", 1, 100000000, &v))
+		return -EINVAL;
+	o->budget_rate = v;
+	o->budget_burst = 0;
+	if (comma) {
+		if (parse_u64(comma, "--budget burst", 1, 100000000, &v))
+			return -EINVAL;
+		o->budget_burst = v;
+	}
 	return 0;
 }
 
@@ -754,6 +819,10 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 			if (parse_u64(optarg, "--max-pending", 1, 1u << 24, &v))
 				return -EINVAL;
 			o->max_pending = v;
+			break;
+		case 'B':
+			if (parse_budget(optarg, o))
+				return -EINVAL;
 			break;
 		case 'h':
 			attach_usage(stdout);

@@ -42,7 +42,11 @@ static void usage(FILE *f)
 "  --fast-pkts N        extra training samples for the per-packet models\n"
 "                       (Fast, Deep Packet, k-means++): every payload\n"
 "                       packet among a flow's first N (default 0)\n"
-"  --a X --m X --beta X Fast model margins and FDD D = beta * a\n"
+"  --a X --m X          Fast model margins (default 0.4, 1.0)\n"
+"  --beta X|auto        FDD distance D = beta * a (the paper's rule), or\n"
+"                       auto (default): D calibrated on held-out training\n"
+"                       flows at --fdd-quantile (default 0.95)\n"
+"  --fdd-quantile Q     quantile of the calibration (implies auto)\n"
 "  --fast-clusters N    Fast model centroids in total\n"
 "  --fast-only          no Robust model (FDD flows keep the fast verdict)\n"
 "  --no-baselines       Robot only\n"
@@ -71,7 +75,7 @@ static void usage(FILE *f)
 enum {
 	OPT_SPLIT = 256, OPT_SEEDS, OPT_SEED, OPT_PACKET, OPT_TFRAC,
 	OPT_EPOCHS, OPT_FEPOCHS, OPT_REPOCHS, OPT_DEPOCHS, OPT_SEPOCHS,
-	OPT_FPKTS, OPT_A, OPT_M, OPT_BETA, OPT_FCLUST, OPT_FONLY, OPT_NOBASE,
+	OPT_FPKTS, OPT_A, OPT_M, OPT_BETA, OPT_FDDQ, OPT_FCLUST, OPT_FONLY, OPT_NOBASE,
 	OPT_SWEEP, OPT_SWA, OPT_SWB, OPT_SWE, OPT_LOAO, OPT_LOAOMIN, OPT_OUT,
 	OPT_TAG, OPT_JSON, OPT_SHARD, OPT_SWS,
 };
@@ -191,6 +195,7 @@ int do_eval(int argc, char **argv)
 		{ "a", required_argument, NULL, OPT_A },
 		{ "m", required_argument, NULL, OPT_M },
 		{ "beta", required_argument, NULL, OPT_BETA },
+		{ "fdd-quantile", required_argument, NULL, OPT_FDDQ },
 		{ "fast-clusters", required_argument, NULL, OPT_FCLUST },
 		{ "fast-only", no_argument, NULL, OPT_FONLY },
 		{ "no-baselines", no_argument, NULL, OPT_NOBASE },
@@ -267,7 +272,19 @@ int do_eval(int argc, char **argv)
 			break;
 		case OPT_A: bad |= parse_float(optarg, &o.fast.a); break;
 		case OPT_M: bad |= parse_float(optarg, &o.fast.m); break;
-		case OPT_BETA: bad |= parse_float(optarg, &o.fast.beta); break;
+		case OPT_BETA:
+			if (!strcmp(optarg, "auto")) {
+				if (!(o.fast.fdd_q > 0))
+					o.fast.fdd_q = 0.95f;
+				break;
+			}
+			bad |= parse_float(optarg, &o.fast.beta);
+			o.fast.fdd_q = 0;
+			break;
+		case OPT_FDDQ:
+			bad |= parse_float(optarg, &o.fast.fdd_q) ||
+			       !(o.fast.fdd_q > 0 && o.fast.fdd_q < 1);
+			break;
 		case OPT_FCLUST:
 			bad |= parse_int(optarg, 1, ROBOT_FASTQ_CENT_MAX, &v);
 			o.fast.clusters = v;

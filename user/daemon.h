@@ -51,6 +51,8 @@ struct robot_attach_opts {
 	__u32 batch;             /* windows per inference batch */
 	__u64 batch_deadline_ns; /* oldest queued window waits at most */
 	__u32 max_pending;       /* flows assembled at once */
+	__u32 budget_rate;       /* Fast classifications /s per CPU, 0: no limit */
+	__u32 budget_burst;      /* token bucket depth, 0: = rate */
 };
 
 struct bpf_object;

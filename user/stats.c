@@ -51,6 +51,7 @@ static const char *const stat_names[ROBOT_STAT_MAX] = {
 	[ROBOT_STAT_ROBUST_VERDICTS] = "robust_verdicts",
 	[ROBOT_STAT_TC_MARKED] = "tc_marked",
 	[ROBOT_STAT_TC_EGRESS_RECORDS] = "tc_egress_records",
+	[ROBOT_STAT_TC_FORWARDED] = "tc_forwarded",
 };
 
 int robot_stats_read(int stats_fd, __u64 out[ROBOT_STAT_MAX])

@@ -634,8 +634,8 @@ static void test_parity_pcap(void **state)
 #ifdef HAVE_MODEL_LOAD
 	/* a trained model: $ROBOT_FAST_MODEL, else the first of these */
 	if (!mp)
-		mp = !access("models/fast.model", R_OK) ?
-			     "models/fast.model" :
+		mp = !access("models/default/fast.model", R_OK) ?
+			     "models/default/fast.model" :
 			     "build/e2e-model/fast.model";
 	memset(q, 0, sizeof(*q));
 	if (!access(mp, R_OK) && !robot_fastq_load(mp, q, NULL, NULL))
@@ -1001,6 +1001,72 @@ static void test_tc_egress(void **state)
 	free(q);
 }
 
+/* Gateway: a packet forwarded from an interface where robot_xdp runs
+ * (robot_xdp_ifaces_v1) was counted and collected by XDP: tc egress only
+ * marks it. From an interface not in the map (ingress without Robot) tc
+ * egress does the flow logic.
+ */
+static void test_tc_forwarded(void **state)
+{
+	struct xt *t = *state;
+	struct robot_fastq *q = calloc(1, sizeof(*q));
+	struct rec_log *log = calloc(1, sizeof(*log));
+	int ifs = bpf_map__fd(t->skel->maps.robot_xdp_ifaces_v1);
+	__u32 xdp_if = 7, v = ROBOT_IF_XDP;
+	struct __sk_buff ctx;
+	struct robot_flow f;
+	struct pkt_spec s;
+	__u8 pkt[PKT_MAX];
+	__u32 len;
+	__u64 e0, fw0, m0;
+
+	assert_non_null(q);
+	assert_non_null(log);
+	assert_true(ifs >= 0);
+	model_all_fdd(q, 43);
+	load_model(t, q);
+	assert_int_equal(robot_bpf_marks_default(t->marks), 0);
+	assert_int_equal(bpf_map_update_elem(ifs, &xdp_if, &v, BPF_ANY), 0);
+	drain(t, log);
+	spec_default(&s, 4, 6);
+	s.sport = 9200;
+	len = pkt_build(&s, pkt);
+	/* XDP on the gateway's ingress interface sees it first */
+	run_pass(t, pkt, len);
+	assert_int_equal(flow_get(t, pkt, len, &f), 0);
+	assert_int_equal(f.packets, 1);
+	assert_int_equal(f.collected, 1);
+	e0 = xt_stat(t, ROBOT_STAT_TC_EGRESS_RECORDS);
+	fw0 = xt_stat(t, ROBOT_STAT_TC_FORWARDED);
+	m0 = xt_stat(t, ROBOT_STAT_TC_MARKED);
+	/* forwarded out of the other interface: marked, not counted again */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ifindex = 1;
+	ctx.ingress_ifindex = xdp_if;
+	assert_int_equal(xt_run_tc(t, pkt, len, &ctx), TC_ACT_OK);
+	assert_int_equal(ctx.mark, f.class + 1);
+	assert_int_equal(flow_get(t, pkt, len, &f), 0);
+	assert_int_equal(f.packets, 1);
+	assert_int_equal(f.collected, 1);
+	assert_int_equal(xt_stat(t, ROBOT_STAT_TC_FORWARDED) - fw0, 1);
+	assert_int_equal(xt_stat(t, ROBOT_STAT_TC_MARKED) - m0, 1);
+	assert_int_equal(xt_stat(t, ROBOT_STAT_TC_EGRESS_RECORDS) - e0, 0);
+	assert_int_equal(drain(t, log), 1);
+	/* forwarded from an interface without Robot: tc egress collects */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ifindex = 1;
+	ctx.ingress_ifindex = xdp_if + 1;
+	assert_int_equal(xt_run_tc(t, pkt, len, &ctx), TC_ACT_OK);
+	assert_int_equal(flow_get(t, pkt, len, &f), 0);
+	assert_int_equal(f.packets, 2);
+	assert_int_equal(f.collected, 2);
+	assert_int_equal(xt_stat(t, ROBOT_STAT_TC_FORWARDED) - fw0, 1);
+	assert_int_equal(xt_stat(t, ROBOT_STAT_TC_EGRESS_RECORDS) - e0, 1);
+	assert_int_equal(drain(t, log), 1);
+	free(log);
+	free(q);
+}
+
 /* ----------------------------------------------------- model swap */
 
 struct swap_ctx {
@@ -1146,6 +1212,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
 		cmocka_unit_test(test_classify_any),
 		cmocka_unit_test_setup_teardown(test_tc_marks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tc_forwarded, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tc_egress, setup,
 						teardown),
