@@ -674,7 +674,7 @@ static void attach_usage(FILE *f)
 		"  --ringbuf BYTES       ringbuf size, power of 2 (default %u)\n"
 		"  --idle-timeout MS     close short FDD windows after MS idle (default 2000)\n"
 		"  --batch N             windows per inference batch (default 64)\n"
-		"  --batch-deadline MS   oldest window waits at most MS (default 20)\n"
+		"  --batch-deadline MS   oldest window waits at most MS (default 2)\n"
 		"  --max-pending N       FDD flows assembled at once (default 16384)\n"
 		"  --budget RATE[,BURST] Fast model runs per second per CPU, token\n"
 		"                        bucket of BURST (default: no limit); new\n"
@@ -756,7 +756,7 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 	o->ringbuf = ROBOT_EVENTS_DEFAULT;
 	o->idle_timeout_ns = 2000ull * 1000000;
 	o->batch = 64;
-	o->batch_deadline_ns = 20ull * 1000000;
+	o->batch_deadline_ns = 2ull * 1000000;
 	o->max_pending = 16384;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", attach_opts, NULL)) != -1) {

@@ -383,6 +383,28 @@ static void batch_run(struct robot_daemon *d)
 }
 
 /* Collector callback: queue a window; a full batch runs at once. */
+/* Where the verdict latency starts: a complete window's last packet's
+ * arrival (bpf_ktime_get_ns(), CLOCK_MONOTONIC as now_ns()), so that the
+ * latency covers the ringbuf, the collector, the batch wait and the
+ * inference; a window closed short (idle, evicted, flushed) starts when
+ * it was closed, the idle wait being policy, not latency.
+ */
+static __u64 window_ready_ns(const struct robot_coll_window *w, __u64 now)
+{
+	__u64 last = 0;
+	int i;
+
+	if (w->reason != ROBOT_COLL_COMPLETE)
+		return now;
+	for (i = 0; i < w->n_pkts; i++)
+		if (w->pkts[i].ts_ns > last)
+			last = w->pkts[i].ts_ns;
+	/* a replayed capture's timestamps are not this clock */
+	if (!last || last > now || now - last > 10 * NSEC_PER_SEC)
+		return now;
+	return last;
+}
+
 static void on_window(const struct robot_coll_window *w, void *ctx)
 {
 	struct robot_daemon *d = ctx;
@@ -393,7 +415,7 @@ static void on_window(const struct robot_coll_window *w, void *ctx)
 	now = now_ns();
 	if (!d->n_batch)
 		d->batch_first_ns = now;
-	d->batch_ready_ns[d->n_batch] = now;
+	d->batch_ready_ns[d->n_batch] = window_ready_ns(w, now);
 	d->batch[d->n_batch++] = *w;
 	if (d->n_batch >= d->o.batch)
 		batch_run(d);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make bench`: run every build/bench/bench_* (each writes a JSON object,
-# e.g. build/bench/dataset.json, next to itself), then merge the keys of
+# e.g. build/bench/dataset.json, next to itself) and every
+# tests/bench/*.sh (namespace benchmarks, same convention), then merge the keys of
 # every build/bench/*.json into one object, build/bench.json.
 # A benchmark whose data is absent prints "skip" and exits 0.
 # Exit status: 0 when every benchmark exited 0.
@@ -12,6 +13,15 @@ rm -f $B/bench/*.json
 fail=0
 for b in $B/bench/bench_*; do
 	[ -x "$b" ] || continue
+	echo "== $(basename "$b")"
+	if ! "$b"; then
+		echo "FAIL: $b"
+		fail=1
+	fi
+done
+# Shell benchmarks (namespace setups): each writes build/bench/NAME.json.
+for b in tests/bench/*.sh; do
+	[ "$(basename "$b")" = run.sh ] && continue
 	echo "== $(basename "$b")"
 	if ! "$b"; then
 		echo "FAIL: $b"

@@ -94,6 +94,8 @@ fi
 [ -x "$ROBOT" ] || skip "build/robot not built"
 command -v python3 >/dev/null || skip "python3 not installed"
 MODELS=${ROBOT_E2E_MODELS:-$ROOT/build/e2e-model}
+[ -f "$MODELS/fast.model" ] || [ -n "${ROBOT_E2E_MODELS:-}" ] ||
+	MODELS=$ROOT/models/default  # the bundled models
 [ -f "$MODELS/fast.model" ] || MODELS=
 
 S=$$ A=robot-cra-$S B=robot-crb-$S

@@ -118,6 +118,8 @@ fi
 command -v python3 >/dev/null || skip "python3 not installed"
 command -v bpftool >/dev/null || skip "bpftool not installed"
 MODELS=${ROBOT_E2E_MODELS:-$ROOT/build/e2e-model}
+[ -f "$MODELS/fast.model" ] || [ -n "${ROBOT_E2E_MODELS:-}" ] ||
+	MODELS=$ROOT/models/default  # the bundled models
 [ -f "$MODELS/fast.model" ] || skip "no model in $MODELS (tests/net/daemon_e2e.sh trains one)"
 
 S=$$ A=robot-fla-$S B=robot-flb-$S

@@ -66,6 +66,8 @@ fi
 [ -x "$FLOOD" ] || skip "build/reliability/flood not built (make)"
 command -v python3 >/dev/null || skip "python3 not installed"
 MODELS=${ROBOT_E2E_MODELS:-$ROOT/build/e2e-model}
+[ -f "$MODELS/fast.model" ] || [ -n "${ROBOT_E2E_MODELS:-}" ] ||
+	MODELS=$ROOT/models/default  # the bundled models
 [ -f "$MODELS/fast.model" ] && [ -f "$MODELS/robust.model" ] ||
 	skip "no model with robust.model in $MODELS (tests/net/daemon_e2e.sh trains one)"
 
