@@ -127,7 +127,9 @@ int robot_verdict_write(int flows_fd, const struct robot_flow_key *key,
 			struct robot_flow *out);
 
 /* Capabilities: keep only `keep` (a CAP_* list) in the permitted and
- * effective sets. 0 or -errno.
+ * effective sets of every thread of the process, clear the inheritable
+ * set, set no_new_privs. 0 or -errno (-ETIMEDOUT: a thread did not
+ * answer; the calling thread is reduced in any case).
  */
 int robot_caps_keep(const int *keep, int n);
 /* Whether the effective set has cap (1/0). */
