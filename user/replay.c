@@ -529,6 +529,12 @@ static int replay_file(struct replay *r, const char *path)
 	while ((err = robot_pcap_next(&pc, &ts, &data, &caplen, &len)) > 0) {
 		r->cur_ts = ts;
 		r->sum->packets++;
+		/* Idle windows close before this packet is run, as the
+		 * daemon's timer closes them at their deadline: a packet
+		 * idle_timeout or more after its window's last one does not
+		 * join it, whatever other traffic came in between.
+		 */
+		robot_coll_expire(r->coll, ts);
 		robot_feat_zero(&p);
 		perr = robot_parse_link(pc.dlt, data, data + caplen, &p);
 		if (!r->skel) {
@@ -549,7 +555,6 @@ static int replay_file(struct replay *r, const char *path)
 				break;
 			}
 		}
-		robot_coll_expire(r->coll, ts);
 	}
 	robot_pcap_close(&pc);
 	robot_coll_flush(r->coll);
