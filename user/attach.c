@@ -42,6 +42,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "log.h"
+#include "marks.h"
 #include "tcnl.h"
 
 #define ROBOT_XDP_PROG "robot_xdp"
@@ -433,6 +434,20 @@ static int collect_fds(struct robot_daemon *d)
 			d->o.budget_rate,
 			d->o.budget_burst ?: d->o.budget_rate);
 	}
+	if (d->o.htb_major) {
+		int err = robot_bpf_marks_htb(
+			map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS)),
+			d->o.htb_major);
+
+		if (err) {
+			pr_warn("Couldn't set the HTB priorities: %s\n",
+				strerror(-err));
+			return err;
+		}
+		pr_info("HTB: class c gets priority %x:(c+1), %x:1..%x:%x\n",
+			d->o.htb_major, d->o.htb_major, d->o.htb_major,
+			ROBOT_CLASS_MAX);
+	}
 	return 0;
 }
 
@@ -653,6 +668,7 @@ static const struct option attach_opts[] = {
 	{ "batch-deadline", required_argument, NULL, 'D' },
 	{ "max-pending", required_argument, NULL, 'p' },
 	{ "budget", required_argument, NULL, 'B' },
+	{ "htb", required_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
 };
@@ -674,14 +690,19 @@ static void attach_usage(FILE *f)
 		"  --ringbuf BYTES       ringbuf size, power of 2 (default %u)\n"
 		"  --idle-timeout MS     close short FDD windows after MS idle (default 2000)\n"
 		"  --batch N             windows per inference batch (default 64)\n"
-		"  --batch-deadline MS   oldest window waits at most MS (default 2)\n"
+		"  --batch-deadline MS   oldest window waits at most MS (default 0:\n"
+		"                        classify what each ringbuf drain completed)\n"
 		"  --max-pending N       FDD flows assembled at once (default 16384)\n"
 		"  --budget RATE[,BURST] Fast model runs per second per CPU, token\n"
 		"                        bucket of BURST (default: no limit); new\n"
 		"                        flows past it keep no verdict until tokens\n"
 		"                        return (robot stats: budget_exhausted)\n"
+		"  --htb MAJ:            skb->priority MAJ:(class id + 1) on every\n"
+		"                        classified packet (hex major, as tc writes\n"
+		"                        it): HTB classes MAJ:1..MAJ:%x get the\n"
+		"                        classes (robot marks changes them live)\n"
 		"  --help\n",
-		ROBOT_FLOWS_DEFAULT, ROBOT_EVENTS_DEFAULT);
+		ROBOT_FLOWS_DEFAULT, ROBOT_EVENTS_DEFAULT, ROBOT_CLASS_MAX);
 }
 
 /* An interface name the kernel could hold (its dev_valid_name()). */
@@ -756,7 +777,7 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 	o->ringbuf = ROBOT_EVENTS_DEFAULT;
 	o->idle_timeout_ns = 2000ull * 1000000;
 	o->batch = 64;
-	o->batch_deadline_ns = 2ull * 1000000;
+	o->batch_deadline_ns = 0;
 	o->max_pending = 16384;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", attach_opts, NULL)) != -1) {
@@ -823,6 +844,14 @@ static int parse_attach(int argc, char **argv, struct robot_attach_opts *o)
 		case 'B':
 			if (parse_budget(optarg, o))
 				return -EINVAL;
+			break;
+		case 'H':
+			if (robot_tc_major_parse(optarg, &o->htb_major)) {
+				fprintf(stderr, "robot: bad --htb '%s' (want an "
+					"HTB handle MAJ:, hex 1..%x)\n", optarg,
+					ROBOT_TC_MAJ_MAX);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			attach_usage(stdout);
