@@ -238,7 +238,7 @@ J=$OUT/train.json
 	echo "distance of 20 % of the training flows held out of a first fit, so"
 	echo "about half of the flows go on to the Robust model. On these data the"
 	echo "Robust model (20 packets) beats the Fast one (one packet) on seen"
-	echo "apps too; measured on this held-out split (robot train --json,"
+	echo "apps too; measured on an earlier lab capture of the same length (robot train --json,"
 	echo "seen_test system accuracy / FDD rate): quantile 0.95: 0.638 / 3.5 %,"
 	echo "0.75: 0.665 / 21.7 %, 0.5: 0.697 / 47.2 %; the paper's D = 0.2 sends"
 	echo "nearly every flow to the Robust model (docs/models.md). The Fast model"
