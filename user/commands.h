@@ -12,6 +12,7 @@ int do_detach(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_flows(int argc, char **argv);
+int do_marks(int argc, char **argv);
 int do_replay(int argc, char **argv);
 int do_train(int argc, char **argv);
 int do_eval(int argc, char **argv);

@@ -53,6 +53,7 @@ struct robot_attach_opts {
 	__u32 max_pending;       /* flows assembled at once */
 	__u32 budget_rate;       /* Fast classifications /s per CPU, 0: no limit */
 	__u32 budget_burst;      /* token bucket depth, 0: = rate */
+	__u32 htb_major;         /* class c gets priority MAJ:(c+1), 0: none */
 };
 
 struct bpf_object;

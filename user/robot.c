@@ -24,6 +24,7 @@ static const struct robot_cmd cmds[] = {
 	{ "status", do_status, "interfaces, models and maps of the daemon" },
 	{ "stats", do_stats, "datapath and daemon counters" },
 	{ "flows", do_flows, "the flow table" },
+	{ "marks", do_marks, "the class -> mark/priority map, changed live" },
 	{ "replay", do_replay, "run captures through the datapath offline" },
 	{ "train", do_train, "train the Fast and Robust models from a dataset" },
 	{ "eval", do_eval, "evaluate Robot and the baselines on a dataset" },
