@@ -4,7 +4,7 @@ set -e
 PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev
 libelf-dev zlib1g-dev libnl-3-dev libnl-route-3-dev libcmocka-dev libpcap-dev
 libopenblas-dev libcap-dev pkg-config iproute2 ethtool tcpdump tcpreplay
-gnuplot-nox libclang-rt-14-dev valgrind"
+gnuplot-nox libclang-rt-14-dev valgrind nftables"
 # The traffic lab (tools/lab/, docs/lab.md): real servers and clients.
 PKGS="$PKGS nginx ffmpeg icecast2 openssh-server openssh-client vsftpd lftp
 rsync baresip sip-tester ngircd prosody go-sendxmpp opentracker aria2

@@ -91,6 +91,28 @@ for v in abc -1 "" "$BIG"; do
 	expect 2 flows --limit "$v"
 done
 
+# marks: classes, numbers and tc class ids (checked before the pins)
+expect 2 attach lo --htb 0:
+expect 2 attach lo --htb ffff:
+expect 2 attach lo --htb 1:1
+expect 2 attach lo --htb x
+expect 2 marks bogus
+expect 2 marks set
+expect 2 marks set Chat
+expect 2 marks set Chat extra --mark 1
+expect 2 marks --mark 1
+for c in Bogus 7 -1 "" 1x; do
+	expect 2 marks set "$c" --mark 1
+done
+for v in abc -1 "" 0x 4294967296 "$BIG" "5 " 1e3; do
+	expect 2 marks set Chat --mark "$v"
+	expect 2 marks set Chat --mask "$v"
+done
+for v in 1 1: :1 1:0 0:1 ffff:1 1:10000 1:2:3 x 00 "$BIG"; do
+	expect 2 marks set Chat --priority "$v"
+done
+expect 2 marks set Chat --mark 0x100 --mask 0xff
+
 # replay
 expect 2 replay
 expect 2 replay --models

@@ -5,8 +5,9 @@
     model_thresh.py IN OUT THRESH|all-fdd|no-fdd
 
 all-fdd: t = 1 (thresh = 127^2 * 2^16): every flow whose embedding is not
-exactly on a centroid is FDD. no-fdd: thresh 0, no flow is FDD (except
-zero or opposite embeddings). The crc32 metadata is recomputed as
+exactly on a centroid is FDD. no-fdd: thresh 1, the smallest the loader
+takes (0 is rejected): FDD only when dot^2 * 2^16 < nrm2, i.e. for zero,
+orthogonal or opposite embeddings. The crc32 metadata is recomputed as
 st_write() does (user/model.c): zlib crc32 of the data section, then of
 every other metadata key and value, each followed by a NUL, in file order.
 """
@@ -18,7 +19,7 @@ import zlib
 
 def main():
     src, dst, th = sys.argv[1:4]
-    th = {"all-fdd": 127 * 127 * 65536, "no-fdd": 0}.get(th) if not \
+    th = {"all-fdd": 127 * 127 * 65536, "no-fdd": 1}.get(th) if not \
         th.isdigit() else int(th)
     b = open(src, "rb").read()
     n = struct.unpack("<Q", b[:8])[0]
