@@ -10,7 +10,8 @@
 # known bpf() false positives only.
 # Skips (77) without valgrind, build/robot, a model or the data.
 # Env: ROBOT_DATA, ROBOT_E2E_MODELS (default build/e2e-model, else
-# models/default).
+# models/default), ROBOT_VG_CAPTURES=all (the BPF run over every capture
+# of $ROBOT_DATA/pcap instead of four; about a minute).
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 ROBOT=$ROOT/build/robot
@@ -30,6 +31,7 @@ trap '[ $FAILED = 0 ] && rm -rf "$T" || echo "logs in $T"' EXIT
 
 P=$DATA/pcap
 CAPS="$P/skype.pcap $P/hangout.pcap $P/KakaoTalk_chat.pcap $P/dingtalk.pcap"
+[ "${ROBOT_VG_CAPTURES:-}" = all ] && CAPS=$(ls "$P"/*.pcap "$P"/*.pcapng 2>/dev/null)
 head -c 100001 "$P/skype.pcap" >"$T/cut.pcap"
 echo "not a capture" >"$T/text.pcap"
 

@@ -13,7 +13,8 @@
  * random ports, TCP (ACK|PSH) or UDP, destination 10.201.x.x (nothing
  * answers), each packet carrying 32..200 bytes of random payload; with
  * -k N each flow sends N packets in a row. Prints one JSON line: packets
- * sent, flows, seconds, packets per second, send errors.
+ * sent, flows, seconds, packets per second, send errors (ENOBUFS/EAGAIN,
+ * each retried: sent and flows count only the frames that left).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 	static uint8_t bufs[BATCH][FRAME_MAX];
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
+	uint8_t first[BATCH]; /* the frame opens a flow */
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	uint8_t dmac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	unsigned int net0 = 10, net1 = 200;
@@ -198,25 +200,35 @@ int main(int argc, char **argv)
 		if (count && count - sent < (unsigned long long)n)
 			n = count - sent;
 		for (i = 0; i < n; i++) {
+			first[i] = !left;
 			if (!left) {
 				flow_new(&f, net0, net1);
-				flows++;
 				left = k;
 			}
 			left--;
 			iov[i].iov_len = frame(bufs[i], dmac, &f);
 		}
-		c = sendmmsg(fd, msg, n, 0);
-		if (c < 0) {
-			errs++;
-			if (errno != ENOBUFS && errno != EAGAIN) {
-				perror("flood: sendmmsg");
-				break;
+		/* The whole batch goes out (the rest of a partial send, and
+		 * again after ENOBUFS) unless the time is up: sent and flows
+		 * count the frames that left, and a flow keeps its k packets.
+		 */
+		for (i = 0; i < n && now() - t0 < secs;) {
+			c = sendmmsg(fd, msg + i, n - i, 0);
+			if (c < 0) {
+				errs++;
+				if (errno != ENOBUFS && errno != EAGAIN) {
+					perror("flood: sendmmsg");
+					goto out;
+				}
+				continue;
 			}
-			continue;
+			for (; c > 0; c--, i++) {
+				sent++;
+				flows += first[i];
+			}
 		}
-		sent += c;
 	}
+out:
 	t = now() - t0;
 	printf("{\"sent\": %llu, \"flows\": %llu, \"seconds\": %.3f, "
 	       "\"pps\": %.0f, \"errors\": %llu}\n", sent, flows, t,
