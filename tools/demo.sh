@@ -116,12 +116,18 @@ htb_up() {
 # ------------------------------------------------------------ teardown
 OUT=""
 GWP=""
+APPSP=""
 UP=0
 
 cleanup() {
 	local rc=$? i d left=""
 	trap '' INT TERM
 	[ -n "$OUT" ] && echo teardown >"$OUT/phase"
+	# run-apps (background: SIGINT ignored) stops its clients on TERM
+	if [ -n "$APPSP" ]; then
+		kill -TERM "$APPSP" 2>/dev/null
+		wait "$APPSP" 2>/dev/null
+	fi
 	if [ -n "$GWP" ]; then
 		[ -n "$OUT" ] && touch "$OUT/stop"
 		d=$(cat "$OUT/daemon.pid" 2>/dev/null)
@@ -194,7 +200,16 @@ cmd_run() {
 		exit 1
 	fi
 	echo "run $(date +%s) $secs" >"$OUT/phase"
-	bash "$LAB" run-apps "$secs" "$apps" || exit $?
+	# In the background: bash runs a trap only once a foreground command
+	# returns, while `wait` returns at once on a trapped signal. A signal
+	# sent to this script alone (robot passes its own on) must not wait
+	# for the apps' SECONDS; cleanup stops run-apps first.
+	bash "$LAB" run-apps "$secs" "$apps" &
+	APPSP=$!
+	wait $APPSP
+	i=$?
+	APPSP=""
+	[ $i = 0 ] || exit $i
 	echo final >"$OUT/phase"
 	touch "$OUT/stop"
 	for i in $(seq 150); do

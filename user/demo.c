@@ -633,19 +633,30 @@ static void summary_text(const struct robot_lab_table *t,
 		       (unsigned long long)s->s1.records,
 		       (unsigned long long)s->s1.rb_drops,
 		       (unsigned long long)s->s1.robust_verdicts);
+	/* veth1's egress carries the server->client direction, veth2's
+	 * the client->server one: a class's forwarded packets are the sum,
+	 * next to the packets (both directions) of the flows whose final
+	 * class it is.
+	 */
 	printf("HTB classes on the gateway's egress (packets; class 1:M = "
-	       "mark M = Robot class M-1):\n");
-	printf("  %-16s %12s %12s %14s\n", "class", "veth1", "veth2",
-	       "flow pkts / 2");
+	       "mark M = Robot class M-1; veth1 -> client, veth2 -> "
+	       "server):\n");
+	printf("  %-16s %12s %12s %12s %14s\n", "class", "veth1", "veth2",
+	       "both", "flows' pkts");
 	for (m = 1; m <= ROBOT_CLASS_MAX; m++)
-		printf("  1:%-2d %-11s %12llu %12llu %14llu\n", m,
+		printf("  1:%-2d %-11s %12llu %12llu %12llu %14llu\n", m,
 		       robot_class_names[m - 1],
 		       (unsigned long long)htb_pkts(&s->h, m, "veth1"),
 		       (unsigned long long)htb_pkts(&s->h, m, "veth2"),
-		       (unsigned long long)s->class_pkts[m - 1] / 2);
-	printf("  1:99 %-11s %12llu %12llu\n", "(no mark)",
+		       (unsigned long long)htb_pkts(&s->h, m, NULL),
+		       (unsigned long long)s->class_pkts[m - 1]);
+	printf("  1:99 %-11s %12llu %12llu %12llu\n", "(no mark)",
 	       (unsigned long long)htb_pkts(&s->h, DEMO_HTB_NOMARK, "veth1"),
-	       (unsigned long long)htb_pkts(&s->h, DEMO_HTB_NOMARK, "veth2"));
+	       (unsigned long long)htb_pkts(&s->h, DEMO_HTB_NOMARK, "veth2"),
+	       (unsigned long long)htb_pkts(&s->h, DEMO_HTB_NOMARK, NULL));
+	printf("  (flows' pkts: both directions of the flows whose final class "
+	       "is M; a flow marked\n   by its fast class until its robust "
+	       "verdict moves packets between classes)\n");
 	printf("  marked packets steered into classes 1:1..1:%d: %llu\n",
 	       ROBOT_CLASS_MAX, (unsigned long long)marked_pkts(&s->h));
 	printf("teardown: %s\n", s->teardown[0] ? s->teardown : "unknown");
@@ -697,6 +708,7 @@ static void summary_json(const struct summary *s)
 		json_str(&j, "class", robot_class_names[m - 1]);
 		json_u64(&j, "veth1", htb_pkts(&s->h, m, "veth1"));
 		json_u64(&j, "veth2", htb_pkts(&s->h, m, "veth2"));
+		json_u64(&j, "total", htb_pkts(&s->h, m, NULL));
 		json_u64(&j, "flow_packets", s->class_pkts[m - 1]);
 		json_obj_close(&j);
 	}
