@@ -529,6 +529,25 @@ static int setup_ifnames(struct robot_daemon *d)
 	return 0;
 }
 
+/* The state directory: ours, root's, 0700, whatever was there before. */
+static int run_dir_setup(void)
+{
+	struct stat st;
+
+	if (mkdir(ROBOT_RUN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	if (lstat(ROBOT_RUN_DIR, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0) {
+		pr_warn("%s is not a directory owned by root; remove it\n",
+			ROBOT_RUN_DIR);
+		return -EPERM;
+	}
+	if ((st.st_mode & 07777) != 0700 && chmod(ROBOT_RUN_DIR, 0700))
+		return -errno;
+	return 0;
+}
+
 static int setup_pins(struct robot_daemon *d)
 {
 	int err, n;
@@ -544,8 +563,9 @@ static int setup_pins(struct robot_daemon *d)
 	}
 	if (d->lock_fd < 0)
 		return d->lock_fd;
-	if (mkdir(ROBOT_RUN_DIR, 0700) && errno != EEXIST)
-		return -errno;
+	err = run_dir_setup();
+	if (err)
+		return err;
 	stale_cleanup(d->nl, 1);
 	/* Pins of a dead daemon: we hold the lock, nobody uses them. */
 	n = robot_pins_clear(ROBOT_PIN_DIR);

@@ -157,7 +157,19 @@ static void test_train_small(void **state)
 	assert_int_equal(m.n_classes, ds.n_classes);
 	assert_string_equal(m.split, "A");
 	assert_true(m.data_checksum == ds.checksum);
-	assert_float_equal(m.D, 0.2, 1e-6);
+	/* D calibrated on held-out flows (the default, train.h fdd_q):
+	 * recorded as beta = D / a, and the integer threshold is
+	 * t = 1 - D^2 / 2 in the q scale (fastq.h)
+	 */
+	assert_true(m.D > 0 && m.D < 1.41421356);
+	assert_float_equal(m.beta * m.a, m.D, 1e-5);
+	{
+		double t = 1.0 - (double)m.D * m.D / 2;
+		double want = t * t * 127.0 * 127.0 *
+			      (double)(1ull << ROBOT_FASTQ_TSHIFT);
+
+		assert_true(fabs((double)q->thresh - want) <= 1.0 + 1e-6 * want);
+	}
 	snprintf(path, sizeof(path), "%s/%s", outdir, ROBOT_ROBUST_MODEL_FILE);
 	assert_int_equal(robot_robust_load(path, &rob), 0);
 	assert_int_equal(rob.n_cent, 3 * ds.n_classes);
