@@ -33,7 +33,7 @@ void fast_train_defaults(struct fast_train_opts *o)
 	o->cent_per_class = 0;
 	o->cent_radius = 0.2f;
 	o->cent_q = 0.9f;
-	o->fdd_q = 0.95f;
+	o->fdd_q = 0.5f;
 	o->calib_frac = 0.2f;
 }
 

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 "  --a X --m X          Fast model margins (default 0.4, 1.0)\n"
 "  --beta X|auto        FDD distance D = beta * a (the paper's rule), or\n"
 "                       auto (default): D calibrated on held-out training\n"
-"                       flows at --fdd-quantile (default 0.95)\n"
+"                       flows at --fdd-quantile (default 0.5)\n"
 "  --fdd-quantile Q     quantile of the calibration (implies auto)\n"
 "  --fast-clusters N    Fast model centroids in total\n"
 "  --fast-only          no Robust model (FDD flows keep the fast verdict)\n"
@@ -275,7 +275,7 @@ int do_eval(int argc, char **argv)
 		case OPT_BETA:
 			if (!strcmp(optarg, "auto")) {
 				if (!(o.fast.fdd_q > 0))
-					o.fast.fdd_q = 0.95f;
+					o.fast.fdd_q = 0.5f;
 				break;
 			}
 			bad |= parse_float(optarg, &o.fast.beta);

@@ -41,7 +41,7 @@ static void usage(FILE *f)
 "  --beta X|auto        FDD distance D = beta * a (the paper: 0.5, D = 0.2);\n"
 "                       auto (default): D calibrated, see --fdd-quantile\n"
 "  --fdd-quantile Q     D = the Q quantile of the nearest-centroid distance\n"
-"                       of held-out training flows (default 0.95; implies\n"
+"                       of held-out training flows (default 0.5; implies\n"
 "                       --beta auto)\n"
 "  --fdd-calib F        share of training flows held out of a first fit to\n"
 "                       calibrate D (default 0.2; the model is refit on all)\n"
@@ -246,7 +246,7 @@ int do_train(int argc, char **argv)
 		case OPT_BETA:
 			if (!strcmp(optarg, "auto")) {
 				if (!(o.fast.fdd_q > 0))
-					o.fast.fdd_q = 0.95f;
+					o.fast.fdd_q = 0.5f;
 				break;
 			}
 			/* the paper's rule D = beta * a */
