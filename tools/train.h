@@ -101,6 +101,12 @@ struct fast_train_opts {
 };
 
 void fast_train_defaults(struct fast_train_opts *o);
+/* The --beta X|auto and --fdd-quantile Q options of robot train and robot
+ * eval: "auto" calibrates D (fdd_q, default 0.5), a number applies the
+ * paper's D = beta * a (fdd_q = 0). 0, or -EINVAL on a bad value.
+ */
+int fast_opts_beta(struct fast_train_opts *o, const char *arg);
+int fast_opts_fdd_quantile(struct fast_train_opts *o, const char *arg);
 
 /* Train on n samples (hdr, label in 0..n_classes-1), cluster the
  * embeddings, label the centroids (class_ids maps label -> robot_class).

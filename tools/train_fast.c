@@ -37,6 +37,36 @@ void fast_train_defaults(struct fast_train_opts *o)
 	o->calib_frac = 0.2f;
 }
 
+static int parse_pos_float(const char *s, float *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtof(s, &end);
+	return !*s || *end || errno || !(*v > 0) ? -EINVAL : 0;
+}
+
+int fast_opts_beta(struct fast_train_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "auto")) {
+		if (!(o->fdd_q > 0))
+			o->fdd_q = 0.5f;
+		return 0;
+	}
+	o->fdd_q = 0; /* the paper's rule D = beta * a */
+	return parse_pos_float(arg, &o->beta);
+}
+
+int fast_opts_fdd_quantile(struct fast_train_opts *o, const char *arg)
+{
+	float q;
+
+	if (parse_pos_float(arg, &q) || !(q < 1))
+		return -EINVAL;
+	o->fdd_q = q;
+	return 0;
+}
+
 /* Label each cluster with its majority class; a cluster without members
  * takes the class of its nearest training sample.
  */

@@ -273,17 +273,10 @@ int do_eval(int argc, char **argv)
 		case OPT_A: bad |= parse_float(optarg, &o.fast.a); break;
 		case OPT_M: bad |= parse_float(optarg, &o.fast.m); break;
 		case OPT_BETA:
-			if (!strcmp(optarg, "auto")) {
-				if (!(o.fast.fdd_q > 0))
-					o.fast.fdd_q = 0.5f;
-				break;
-			}
-			bad |= parse_float(optarg, &o.fast.beta);
-			o.fast.fdd_q = 0;
+			bad |= fast_opts_beta(&o.fast, optarg) != 0;
 			break;
 		case OPT_FDDQ:
-			bad |= parse_float(optarg, &o.fast.fdd_q) ||
-			       !(o.fast.fdd_q > 0 && o.fast.fdd_q < 1);
+			bad |= fast_opts_fdd_quantile(&o.fast, optarg) != 0;
 			break;
 		case OPT_FCLUST:
 			bad |= parse_int(optarg, 1, ROBOT_FASTQ_CENT_MAX, &v);

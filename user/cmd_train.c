@@ -244,18 +244,10 @@ int do_train(int argc, char **argv)
 		case OPT_A: bad |= parse_float(optarg, &o.fast.a); break;
 		case OPT_M: bad |= parse_float(optarg, &o.fast.m); break;
 		case OPT_BETA:
-			if (!strcmp(optarg, "auto")) {
-				if (!(o.fast.fdd_q > 0))
-					o.fast.fdd_q = 0.5f;
-				break;
-			}
-			/* the paper's rule D = beta * a */
-			bad |= parse_float(optarg, &o.fast.beta);
-			o.fast.fdd_q = 0;
+			bad |= fast_opts_beta(&o.fast, optarg) != 0;
 			break;
 		case OPT_FDDQ:
-			bad |= parse_float(optarg, &o.fast.fdd_q) ||
-			       !(o.fast.fdd_q > 0 && o.fast.fdd_q < 1);
+			bad |= fast_opts_fdd_quantile(&o.fast, optarg) != 0;
 			break;
 		case OPT_FDDCAL:
 			bad |= parse_float(optarg, &o.fast.calib_frac) ||
