@@ -23,6 +23,8 @@ FLOWS=${FLOWS:-300}
 CONC=${LAT_CONC:-10}
 OUTJ=$ROOT/build/bench/verdict.json
 skip() { echo "skip: $*"; exit 0; }
+# shellcheck source=tests/net/lib/netns.sh
+. "$ROOT/tests/net/lib/netns.sh"
 
 a_side() {
 	local T=$1 D
@@ -32,12 +34,7 @@ a_side() {
 		${ATTACH_ARGS:-} --json-log >"$T/d.log" 2>"$T/d.err" &
 	D=$!
 	echo $D >"$T/d.pid"
-	for _ in $(seq 150); do
-		grep -q '"started"' "$T/d.log" 2>/dev/null && break
-		kill -0 $D 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '"started"' "$T/d.log" || { touch "$T/a.fail"; return; }
+	net_daemon_wait "$T/d.log" $D || { touch "$T/a.fail"; return; }
 	touch "$T/ready"
 	for _ in $(seq 1200); do [ -e "$T/sent" ] && break; sleep 0.1; done
 	sleep 1.5 # past the batch deadline and the stats write (1 s)
@@ -54,9 +51,7 @@ fi
 [ "$(id -u)" -eq 0 ] || skip "verdict latency needs root (namespaces, XDP)"
 [ -x "$ROBOT" ] || skip "build/robot not built"
 command -v python3 >/dev/null || skip "python3 not installed"
-MODELS=${ROBOT_E2E_MODELS:-$ROOT/models/default}
-[ -f "$MODELS/fast.model" ] && [ -f "$MODELS/robust.model" ] ||
-	skip "no fast.model + robust.model in $MODELS"
+net_models robust
 
 S=$$ A=robot-lta-$S B=robot-ltb-$S
 T=$(mktemp -d /tmp/robot-lat.XXXXXX)
@@ -74,16 +69,7 @@ python3 tests/reliability/model_thresh.py "$MODELS/fast.model" \
 	"$T/model/fast.model" all-fdd || exit 1
 cp "$MODELS/robust.model" "$T/model/"
 
-ip netns add $A && ip netns add $B || skip "ip netns"
-ip -n $A link add veth0 type veth peer name veth1 netns $B || skip "veth"
-ip -n $A addr add 10.88.0.1/24 dev veth0
-ip -n $B addr add 10.88.0.2/24 dev veth1
-for ns in $A $B; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n $ns link set lo up
-done
-ip -n $A link set veth0 up
-ip -n $B link set veth1 up
+net_pair $A $B 10.88.0
 
 ip netns exec $A "$0" __a "$T" &
 ASP=$!

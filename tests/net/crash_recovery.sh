@@ -25,6 +25,8 @@ ROOT=$PWD
 ROBOT=$ROOT/build/robot
 
 skip() { echo "skip: $*"; exit 77; }
+# shellcheck source=tests/net/lib/netns.sh
+. "$ROOT/tests/net/lib/netns.sh"
 
 # ------------------------------------------------- side A (one mount ns)
 a_side() {
@@ -115,16 +117,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add $A && ip netns add $B || skip "ip netns"
-ip -n $A link add veth0 type veth peer name veth1 netns $B || skip "veth"
-ip -n $A addr add 10.88.0.1/24 dev veth0
-ip -n $B addr add 10.88.0.2/24 dev veth1
-for ns in $A $B; do
-	ip -n $ns link set lo up
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ip -n $A link set veth0 up
-ip -n $B link set veth1 up
+net_pair $A $B 10.88.0
 ip netns exec $A ethtool -K veth0 tso off gso off gro off >/dev/null 2>&1
 ip netns exec $B ethtool -K veth1 tso off gso off gro off >/dev/null 2>&1
 

@@ -26,6 +26,8 @@ SECS=${FLOOD_SECONDS:-2}
 TABLE=${FLOOD_TABLE:-1048576}
 RATE=1000
 skip() { echo "skip: $*"; exit 77; }
+# shellcheck source=tests/net/lib/netns.sh
+. "$ROOT/tests/net/lib/netns.sh"
 
 rss() { awk '/^VmRSS:/ { print $2 }' /proc/$1/status 2>/dev/null; }
 
@@ -36,12 +38,7 @@ a_side() {
 		--budget $RATE,$RATE --idle-timeout 300 --json-log >"$T/d.log" 2>"$T/d.err" &
 	D=$!
 	echo $D >"$T/d.pid"
-	for _ in $(seq 150); do
-		grep -q '"started"' "$T/d.log" 2>/dev/null && break
-		kill -0 $D 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '"started"' "$T/d.log" || { touch "$T/a.fail"; return; }
+	net_daemon_wait "$T/d.log" $D || { touch "$T/a.fail"; return; }
 	# the classification budget, as attach --budget wrote it
 	bpftool map lookup pinned /sys/fs/bpf/robot/robot_config_v1 key 0 0 0 0 |
 		grep -q "\"rate\": $RATE" || { touch "$T/a.fail"; return; }
@@ -117,10 +114,7 @@ fi
 [ -x "$FLOOD" ] || skip "build/reliability/flood not built (make)"
 command -v python3 >/dev/null || skip "python3 not installed"
 command -v bpftool >/dev/null || skip "bpftool not installed"
-MODELS=${ROBOT_E2E_MODELS:-$ROOT/build/e2e-model}
-[ -f "$MODELS/fast.model" ] || [ -n "${ROBOT_E2E_MODELS:-}" ] ||
-	MODELS=$ROOT/models/default  # the bundled models
-[ -f "$MODELS/fast.model" ] || skip "no model in $MODELS (tests/net/daemon_e2e.sh trains one)"
+net_models
 
 S=$$ A=robot-fla-$S B=robot-flb-$S
 T=$(mktemp -d /tmp/robot-flood.XXXXXX)
@@ -135,16 +129,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add $A && ip netns add $B || skip "ip netns"
-ip -n $A link add veth0 type veth peer name veth1 netns $B || skip "veth"
-ip -n $A addr add 10.86.0.1/24 dev veth0
-ip -n $B addr add 10.86.0.2/24 dev veth1
-for ns in $A $B; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n $ns link set lo up
-done
-ip -n $A link set veth0 up
-ip -n $B link set veth1 up
+net_pair $A $B 10.86.0
 ip netns exec $A ethtool -K veth0 tso off gso off gro off >/dev/null 2>&1
 ip netns exec $B ethtool -K veth1 tso off gso off gro off >/dev/null 2>&1
 MAC=$(ip -n $A -o link show veth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)

@@ -30,6 +30,8 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 ROBOT=$ROOT/build/robot
 skip() { echo "skip: $*"; exit 77; }
+# shellcheck source=tests/net/lib/netns.sh
+. "$ROOT/tests/net/lib/netns.sh"
 
 a_side() {
 	local T=$1 D rc
@@ -38,12 +40,7 @@ a_side() {
 		>"$T/d.log" 2>"$T/d.err" &
 	D=$!
 	echo $D >"$T/d.pid"
-	for _ in $(seq 150); do
-		grep -q '"started"' "$T/d.log" 2>/dev/null && break
-		kill -0 $D 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '"started"' "$T/d.log" || { touch "$T/a.fail"; return; }
+	net_daemon_wait "$T/d.log" $D || { touch "$T/a.fail"; return; }
 	ROBOT=$ROBOT python3 - "$T" <<'EOF'
 # The traffic, one flow (or phase) at a time, with HTB snapshots around
 # each; writes T/phases.json for the checks.
@@ -200,11 +197,7 @@ fi
 [ -x "$ROBOT" ] || skip "build/robot not built"
 command -v python3 >/dev/null || skip "python3 not installed"
 command -v ethtool >/dev/null || skip "ethtool not installed"
-MODELS=${ROBOT_E2E_MODELS:-$ROOT/build/e2e-model}
-[ -f "$MODELS/fast.model" ] || [ -n "${ROBOT_E2E_MODELS:-}" ] ||
-	MODELS=$ROOT/models/default  # the bundled models
-[ -f "$MODELS/fast.model" ] && [ -f "$MODELS/robust.model" ] ||
-	skip "no model with robust.model in $MODELS (tests/net/daemon_e2e.sh trains one)"
+net_models robust
 
 S=$$ A=robot-htba-$S B=robot-htbb-$S
 T=$(mktemp -d /tmp/robot-htb.XXXXXX)
@@ -224,15 +217,7 @@ python3 tests/reliability/model_thresh.py "$MODELS/fast.model" \
 	"$T/model/fast.model" no-fdd || { FAILED=1; exit 1; }
 cp "$MODELS/robust.model" "$T/model/"
 
-ip netns add $A && ip netns add $B || skip "ip netns"
-ip -n $A link add veth0 type veth peer name veth1 netns $B || skip "veth"
-ip -n $A addr add 10.89.0.1/24 dev veth0
-ip -n $B addr add 10.89.0.2/24 dev veth1
-for ns in $A $B; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec $ns sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	ip -n $ns link set lo up
-done
+net_pair $A $B 10.89.0
 ip netns exec $A ethtool -K veth0 tso off gso off gro off >/dev/null 2>&1
 ip netns exec $B ethtool -K veth1 tso off gso off gro off >/dev/null 2>&1
 ip -n $A link set veth0 up

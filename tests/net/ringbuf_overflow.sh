@@ -20,6 +20,8 @@ ROOT=$PWD
 ROBOT=$ROOT/build/robot
 FLOOD=$ROOT/build/reliability/flood
 skip() { echo "skip: $*"; exit 77; }
+# shellcheck source=tests/net/lib/netns.sh
+. "$ROOT/tests/net/lib/netns.sh"
 
 a_side() {
 	local T=$1 D rc
@@ -29,12 +31,7 @@ a_side() {
 		>"$T/d.log" 2>"$T/d.err" &
 	D=$!
 	echo $D >"$T/d.pid"
-	for _ in $(seq 150); do
-		grep -q '"started"' "$T/d.log" 2>/dev/null && break
-		kill -0 $D 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '"started"' "$T/d.log" || { touch "$T/a.fail"; return; }
+	net_daemon_wait "$T/d.log" $D || { touch "$T/a.fail"; return; }
 	touch "$T/ready"
 	for _ in $(seq 600); do [ -e "$T/flood.done" ] && break; sleep 0.1; done
 	sleep 1 # idle timeout + batch deadline
@@ -65,11 +62,7 @@ fi
 [ -x "$ROBOT" ] || skip "build/robot not built"
 [ -x "$FLOOD" ] || skip "build/reliability/flood not built (make)"
 command -v python3 >/dev/null || skip "python3 not installed"
-MODELS=${ROBOT_E2E_MODELS:-$ROOT/build/e2e-model}
-[ -f "$MODELS/fast.model" ] || [ -n "${ROBOT_E2E_MODELS:-}" ] ||
-	MODELS=$ROOT/models/default  # the bundled models
-[ -f "$MODELS/fast.model" ] && [ -f "$MODELS/robust.model" ] ||
-	skip "no model with robust.model in $MODELS (tests/net/daemon_e2e.sh trains one)"
+net_models robust
 
 S=$$ A=robot-rba-$S B=robot-rbb-$S
 T=$(mktemp -d /tmp/robot-rb.XXXXXX)
@@ -88,16 +81,7 @@ python3 tests/reliability/model_thresh.py "$MODELS/fast.model" \
 	"$T/model/fast.model" all-fdd || { FAILED=1; exit 1; }
 cp "$MODELS/robust.model" "$T/model/"
 
-ip netns add $A && ip netns add $B || skip "ip netns"
-ip -n $A link add veth0 type veth peer name veth1 netns $B || skip "veth"
-ip -n $A addr add 10.87.0.1/24 dev veth0
-ip -n $B addr add 10.87.0.2/24 dev veth1
-for ns in $A $B; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n $ns link set lo up
-done
-ip -n $A link set veth0 up
-ip -n $B link set veth1 up
+net_pair $A $B 10.87.0
 MAC=$(ip -n $A -o link show veth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 
 ip netns exec $A "$0" __a "$T" &
