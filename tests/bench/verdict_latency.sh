@@ -55,14 +55,7 @@ net_models robust
 
 S=$$ A=robot-lta-$S B=robot-ltb-$S
 T=$(mktemp -d /tmp/robot-lat.XXXXXX)
-cleanup() {
-	[ -f "$T/d.pid" ] && kill -TERM "$(cat "$T/d.pid")" 2>/dev/null
-	[ -n "${ASP:-}" ] && wait "$ASP" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap net_cleanup EXIT
 
 mkdir -p "$T/model" "$(dirname "$OUTJ")"
 python3 tests/reliability/model_thresh.py "$MODELS/fast.model" \

@@ -121,11 +121,7 @@ T=$(mktemp -d /tmp/robot-flood.XXXXXX)
 FAILED=0
 cleanup() {
 	[ -n "${CLP:-}" ] && kill "$CLP" 2>/dev/null
-	[ -f "$T/d.pid" ] && kill -TERM "$(cat "$T/d.pid")" 2>/dev/null
-	[ -n "${ASP:-}" ] && wait "$ASP" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "logs in $T"; fi
+	net_cleanup
 }
 trap cleanup EXIT
 

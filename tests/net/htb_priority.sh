@@ -182,9 +182,7 @@ EOF
 	echo $? >"$T/d.rc"
 	"$ROBOT" marks 2>"$T/gone.err"
 	echo $? >"$T/gone.rc"
-	{ ls /sys/fs/bpf/robot 2>/dev/null
-	  ip -d link show dev veth0 | grep -o 'prog/xdp'
-	  tc filter show dev veth0 egress | grep robot_tc; } >"$T/left.txt"
+	net_leftovers veth0 >"$T/left.txt"
 	touch "$T/a.done"
 }
 
@@ -204,11 +202,7 @@ T=$(mktemp -d /tmp/robot-htb.XXXXXX)
 FAILED=0
 cleanup() {
 	[ -n "${SINK:-}" ] && kill "$SINK" 2>/dev/null
-	[ -f "$T/d.pid" ] && kill -TERM "$(cat "$T/d.pid")" 2>/dev/null
-	[ -n "${ASP:-}" ] && wait "$ASP" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "logs in $T"; fi
+	net_cleanup
 }
 trap cleanup EXIT
 

@@ -47,9 +47,7 @@ a_side() {
 	kill -TERM $D
 	wait $D
 	echo $? >"$T/d.rc"
-	{ ls /sys/fs/bpf/robot 2>/dev/null
-	  ip -d link show dev veth0 | grep -o 'prog/xdp'
-	  tc filter show dev veth0 ingress | grep robot_tc; } >"$T/left.txt"
+	net_leftovers veth0 >"$T/left.txt"
 	touch "$T/a.done"
 }
 
@@ -67,14 +65,7 @@ net_models robust
 S=$$ A=robot-rba-$S B=robot-rbb-$S
 T=$(mktemp -d /tmp/robot-rb.XXXXXX)
 FAILED=0
-cleanup() {
-	[ -f "$T/d.pid" ] && kill -TERM "$(cat "$T/d.pid")" 2>/dev/null
-	[ -n "${ASP:-}" ] && wait "$ASP" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "logs in $T"; fi
-}
-trap cleanup EXIT
+trap net_cleanup EXIT
 
 mkdir -p "$T/model"
 python3 tests/reliability/model_thresh.py "$MODELS/fast.model" \

@@ -49,3 +49,23 @@ net_daemon_wait() {
 	done
 	grep -q '"started"' "$1" 2>/dev/null
 }
+
+# net_cleanup: the common part of an EXIT trap: SIGTERM to the daemon
+# ($T/d.pid), wait for side A ($ASP), delete namespaces $A and $B, remove
+# $T unless FAILED=1 (then say where the logs are).
+net_cleanup() {
+	[ -f "$T/d.pid" ] && kill -TERM "$(cat "$T/d.pid")" 2>/dev/null
+	[ -n "${ASP:-}" ] && wait "$ASP" 2>/dev/null
+	ip netns del "$A" 2>/dev/null
+	ip netns del "$B" 2>/dev/null
+	if [ "${FAILED:-0}" = 0 ]; then rm -rf "$T"; else echo "logs in $T"; fi
+}
+
+# net_leftovers DEV: what a stopped daemon left (pins, XDP on DEV, a
+# robot_tc filter on either side of DEV), one line each; empty: nothing.
+net_leftovers() {
+	ls /sys/fs/bpf/robot 2>/dev/null
+	ip -d link show dev "$1" | grep -o 'prog/xdp'
+	tc filter show dev "$1" ingress | grep robot_tc
+	tc filter show dev "$1" egress | grep robot_tc
+}
