@@ -85,9 +85,20 @@ struct robot_parsed {
 	__u8 pad[7];
 };
 
+/* The big-endian 16-bit field at p. BPF: one 16-bit load instead of two
+ * byte loads (every field read so lies at an even offset from the frame
+ * start, so it stays aligned where the architecture wants aligned packet
+ * loads); elsewhere bytes, which any alignment allows.
+ */
 static __always_inline __u16 robot_get16(const __u8 *p)
 {
+#if defined(__bpf__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap16(*(const __u16 *)p);
+#elif defined(__bpf__)
+	return *(const __u16 *)p;
+#else
 	return ((__u16)p[0] << 8) | p[1];
+#endif
 }
 
 static __always_inline void robot_put16(__u8 *p, __u16 v)
@@ -114,8 +125,57 @@ static __always_inline int robot_ep_le(const __u8 *a, __u16 pa, const __u8 *b,
 	return pa <= pb;
 }
 
+/* The 4 bytes at p as they lie in memory (network order stays network
+ * order). BPF: one 32-bit load instead of four byte loads (the addresses
+ * lie at 4-byte multiples from the network header, so it stays aligned
+ * where the architecture wants aligned packet loads); elsewhere memcpy,
+ * which any alignment allows.
+ */
+static __always_inline __u32 robot_raw32(const __u8 *p)
+{
+#ifdef __bpf__
+	return *(const __u32 *)p;
+#else
+	__u32 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+#endif
+}
+
+/* A raw32 word as a big-endian number: words compare like their bytes. */
+static __always_inline __u32 robot_be32_num(__u32 raw)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap32(raw);
+#else
+	return raw;
+#endif
+}
+
+/* The key's ports (network order) from host-order pa, pb; zero pad. */
+static __always_inline void robot_key_ports(struct robot_flow_key *k,
+					    __u16 pa, __u16 pb)
+{
+#if defined(__bpf__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	k->port_a = __builtin_bswap16(pa);
+	k->port_b = __builtin_bswap16(pb);
+#elif defined(__bpf__)
+	k->port_a = pa;
+	k->port_b = pb;
+#else
+	robot_put16((__u8 *)&k->port_a, pa);
+	robot_put16((__u8 *)&k->port_b, pb);
+#endif
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+}
+
 /* Build the canonical key from the packet's addresses (alen = 4 or 16
- * bytes, network order) and ports (host order). Sets p->src_is_a.
+ * bytes, network order) and ports (host order). Sets p->src_is_a: 1 when
+ * (saddr, sport) sorts before or equal to (daddr, dport), addresses as
+ * big-endian numbers, then ports. Word at a time: comparing 32-bit
+ * big-endian words orders the addresses as comparing their bytes does.
  */
 static __always_inline void robot_key_make(struct robot_parsed *p,
 					   const __u8 *saddr,
@@ -123,26 +183,36 @@ static __always_inline void robot_key_make(struct robot_parsed *p,
 					   __u16 dport, int alen)
 {
 	struct robot_flow_key *k = &p->key;
-	const __u8 *la = saddr, *lb = daddr;
-	__u16 pa = sport, pb = dport;
-	int i;
+	__u32 s[4] = {}, d[4] = {}, w;
+	int i, le = -1;
 
-	p->src_is_a = robot_ep_le(saddr, sport, daddr, dport, alen);
-	if (!p->src_is_a) {
-		la = daddr;
-		lb = saddr;
-		pa = dport;
-		pb = sport;
+	ROBOT_UNROLL
+	for (i = 0; i < 4; i++) {
+		if (i * 4 >= alen)
+			break;
+		s[i] = robot_raw32(saddr + i * 4);
+		d[i] = robot_raw32(daddr + i * 4);
 	}
 	ROBOT_UNROLL
-	for (i = 0; i < 16; i++) {
-		k->addr_a[i] = i < alen ? la[i] : 0;
-		k->addr_b[i] = i < alen ? lb[i] : 0;
+	for (i = 0; i < 4; i++) {
+		if (i * 4 >= alen)
+			break;
+		if (s[i] != d[i]) {
+			le = robot_be32_num(s[i]) < robot_be32_num(d[i]);
+			break;
+		}
 	}
-	robot_put16((__u8 *)&k->port_a, pa);
-	robot_put16((__u8 *)&k->port_b, pb);
-	k->pad[0] = 0;
-	k->pad[1] = 0;
+	if (le < 0)
+		le = sport <= dport;
+	p->src_is_a = le;
+	ROBOT_UNROLL
+	for (i = 0; i < 4; i++) {
+		w = le ? s[i] : d[i];
+		__builtin_memcpy(k->addr_a + i * 4, &w, 4);
+		w = le ? d[i] : s[i];
+		__builtin_memcpy(k->addr_b + i * 4, &w, 4);
+	}
+	robot_key_ports(k, le ? sport : dport, le ? dport : sport);
 }
 
 /* Zero the feature record (the caller's ts_ns/dir included). */
@@ -167,7 +237,7 @@ static __always_inline int robot_parse_eth(const __u8 *data, const __u8 *end,
 	ROBOT_UNROLL
 	for (i = 0; i < ROBOT_VLAN_MAX; i++) {
 		if (type != ROBOT_ETH_P_8021Q && type != ROBOT_ETH_P_8021AD)
-			break;
+			goto out; /* untagged: two compares, not four */
 		if (p + 4 > end)
 			return ROBOT_PARSE_TRUNCATED;
 		type = robot_get16(p + 2);
@@ -175,6 +245,7 @@ static __always_inline int robot_parse_eth(const __u8 *data, const __u8 *end,
 	}
 	if (type == ROBOT_ETH_P_8021Q || type == ROBOT_ETH_P_8021AD)
 		return ROBOT_PARSE_NOT_IP; /* deeper than we follow */
+out:
 	*l3 = p;
 	*proto = type;
 	return ROBOT_PARSE_OK;
@@ -251,11 +322,19 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 		}
 		p->feat.tcp_flags = l4[13];
 		/* Options, 4 bytes at a time, as far as the vector and the
-		 * data go.
+		 * data go. Key only: the same verdict from one check, the
+		 * furthest robot_tcp_opts() makes (it checks l4 + i + 4 for
+		 * i = 20, 24, ... below hl and ROBOT_HDR_L4_LEN).
 		 */
-		err = robot_tcp_opts(l4, end, h, hl, feat);
-		if (err)
-			return err;
+		if (!feat) {
+			if (hl > 20 && l4 + (hl < ROBOT_HDR_L4_LEN ?
+					     hl : ROBOT_HDR_L4_LEN) > end)
+				return ROBOT_PARSE_TRUNCATED;
+		} else {
+			err = robot_tcp_opts(l4, end, h, hl, feat);
+			if (err)
+				return err;
+		}
 	}
 	p->feat.l4_proto = proto;
 	p->feat.payload_len = ip_payload > hl ? ip_payload - hl : 0;
@@ -269,6 +348,7 @@ static __always_inline int robot_parse_ipv4(const __u8 *ip, const __u8 *end,
 	__u8 *h = p->feat.hdr;
 	__u16 tot, frag, sport = 0, dport = 0;
 	__u32 ihl;
+	__u8 proto;
 	int i, err;
 
 	if (ip + 20 > end)
@@ -284,7 +364,8 @@ static __always_inline int robot_parse_ipv4(const __u8 *ip, const __u8 *end,
 	frag = robot_get16(ip + 6);
 	if (frag & 0x1fff)
 		return ROBOT_PARSE_FRAGMENT;
-	if (ip[9] != ROBOT_IPPROTO_TCP && ip[9] != ROBOT_IPPROTO_UDP)
+	proto = ip[9];
+	if (proto != ROBOT_IPPROTO_TCP && proto != ROBOT_IPPROTO_UDP)
 		return ROBOT_PARSE_PROTO;
 	if (ip + ihl > end)
 		return ROBOT_PARSE_TRUNCATED;
@@ -293,21 +374,23 @@ static __always_inline int robot_parse_ipv4(const __u8 *ip, const __u8 *end,
 		for (i = 0; i < 10; i++)
 			h[i] = ip[i];
 	}
-	if (ihl > 20) {
+	/* ip + ihl <= end, so ip + 24 <= end when ihl > 20: the check below
+	 * never fails, it is there for the verifier, which wants a constant
+	 * bound before reading ip[20..23].
+	 */
+	if (feat && ihl > 20) {
 		if (ip + 24 > end)
 			return ROBOT_PARSE_TRUNCATED;
-		if (feat) {
-			h[20] = ip[20];
-			h[21] = ip[21];
-			h[22] = ip[22];
-			h[23] = ip[23];
-		}
+		h[20] = ip[20];
+		h[21] = ip[21];
+		h[22] = ip[22];
+		h[23] = ip[23];
 	}
 	p->feat.ip_ver = 4;
 	p->feat.ip_len = tot;
-	p->key.proto = ip[9];
+	p->key.proto = proto;
 	p->key.family = 4;
-	err = robot_parse_l4(ip + ihl, end, ip[9], tot - ihl, p, &sport,
+	err = robot_parse_l4(ip + ihl, end, proto, tot - ihl, p, &sport,
 			     &dport, feat);
 	if (err)
 		return err;
