@@ -457,6 +457,9 @@ virtual_minimum_uid = 1
 message_size_limit = 20480000
 smtpd_banner = \$myhostname ESMTP
 biff = no
+# no reverse DNS of SMTP clients: the lab has no resolver, and the
+# look-ups were unlabeled flows towards the host's nameserver
+smtpd_peername_lookup = no
 EOF
 	postconf -c $c -M -F '*/*/chroot = n' >/dev/null 2>&1
 	postconf -c $c -F '*/*/chroot = n' 2>>$D/log/postfix-setup.log
