@@ -401,6 +401,7 @@ static int open_skel(struct robot_daemon *d)
 static int collect_fds(struct robot_daemon *d)
 {
 	struct bpf_program *tc;
+	int err;
 
 	d->xdp_fd = xdp_program__fd(d->xdp);
 	tc = bpf_object__find_program_by_name(d->obj, ROBOT_TC_PROG);
@@ -417,14 +418,25 @@ static int collect_fds(struct robot_daemon *d)
 	}
 	d->pinned = 1;
 	pins_chmod(d->obj);
-	/* Fresh maps (stale pins were removed): default marks. */
-	if (robot_bpf_marks_default(map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS))))
+	/* Fresh maps (stale pins were removed): default marks, with the
+	 * HTB priorities when asked.
+	 */
+	err = robot_bpf_marks_default(map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS)),
+				      d->o.htb_major);
+	if (err && d->o.htb_major) {
+		pr_warn("Couldn't set the HTB priorities: %s\n", strerror(-err));
+		return err;
+	}
+	if (err)
 		pr_warn("Couldn't set the default marks\n");
+	else if (d->o.htb_major)
+		pr_info("HTB: class c gets priority %x:(c+1), %x:1..%x:%x\n",
+			d->o.htb_major, d->o.htb_major, d->o.htb_major,
+			ROBOT_CLASS_MAX);
 	if (d->o.budget_rate) {
-		int err = robot_bpf_config_set(
+		err = robot_bpf_config_set(
 			map_fd(d->obj, ROBOT_STR(ROBOT_MAP_CONFIG)),
 			d->o.budget_rate, d->o.budget_burst);
-
 		if (err) {
 			pr_warn("Couldn't set the classification budget: %s\n",
 				strerror(-err));
@@ -433,20 +445,6 @@ static int collect_fds(struct robot_daemon *d)
 		pr_info("Classification budget: %u/s per CPU, burst %u\n",
 			d->o.budget_rate,
 			d->o.budget_burst ?: d->o.budget_rate);
-	}
-	if (d->o.htb_major) {
-		int err = robot_bpf_marks_htb(
-			map_fd(d->obj, ROBOT_STR(ROBOT_MAP_MARKS)),
-			d->o.htb_major);
-
-		if (err) {
-			pr_warn("Couldn't set the HTB priorities: %s\n",
-				strerror(-err));
-			return err;
-		}
-		pr_info("HTB: class c gets priority %x:(c+1), %x:1..%x:%x\n",
-			d->o.htb_major, d->o.htb_major, d->o.htb_major,
-			ROBOT_CLASS_MAX);
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include "bpfmodel.h"
+#include "marks.h"
 #include "log.h"
 
 _Static_assert(ROBOT_BPF_C1 == ROBOT_FASTQ_DEF_C1 &&
@@ -215,13 +216,14 @@ int robot_bpfmodel_active(int model_fd, int active_fd, __u32 *ver)
 	return err;
 }
 
-int robot_bpf_marks_default(int marks_fd)
+int robot_bpf_marks_default(int marks_fd, __u32 htb_major)
 {
 	struct robot_mark mk = { .mask = 0xff };
 	__u32 c;
 
 	for (c = 0; c < ROBOT_CLASS_MAX; c++) {
 		mk.mark = c + 1;
+		mk.priority = htb_major ? robot_htb_prio(htb_major, c) : 0;
 		if (bpf_map_update_elem(marks_fd, &c, &mk, BPF_ANY))
 			return -errno;
 	}

@@ -40,8 +40,11 @@ int robot_bpfmodel_load(int model_map_fd, int active_map_fd,
 /* The version of the active model (0: none). Returns 0 or -errno. */
 int robot_bpfmodel_active(int model_map_fd, int active_map_fd, __u32 *ver);
 
-/* Default marks: class c gets mark c + 1 under mask 0xff, priority kept. */
-int robot_bpf_marks_default(int marks_map_fd);
+/* Default marks: class c gets mark c + 1 under mask 0xff and priority
+ * htb_major:(c+1) (marks.h robot_htb_prio), or priority 0 (left alone)
+ * when htb_major is 0. 0 or -errno.
+ */
+int robot_bpf_marks_default(int marks_map_fd, __u32 htb_major);
 
 /* Classification budget: rate per second per CPU (0: unlimited), burst
  * (0: = rate).

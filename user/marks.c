@@ -96,23 +96,6 @@ int robot_class_parse(const char *s)
 	return v;
 }
 
-int robot_bpf_marks_htb(int marks_fd, __u32 maj)
-{
-	struct robot_mark mk;
-	__u32 c;
-
-	if (!maj || maj > ROBOT_TC_MAJ_MAX)
-		return -EINVAL;
-	for (c = 0; c < ROBOT_CLASS_MAX; c++) {
-		if (bpf_map_lookup_elem(marks_fd, &c, &mk))
-			return -errno;
-		mk.priority = robot_htb_prio(maj, c);
-		if (bpf_map_update_elem(marks_fd, &c, &mk, BPF_ANY))
-			return -errno;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------ command */
 
 static void marks_usage(FILE *f)

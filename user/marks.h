@@ -45,7 +45,4 @@ static inline __u32 robot_htb_prio(__u32 maj, __u32 c)
 	return (maj << 16) | ((c + 1) & 0xffff);
 }
 
-/* Give every class the priority maj:(class+1), marks kept. 0 or -errno. */
-int robot_bpf_marks_htb(int marks_map_fd, __u32 maj);
-
 #endif

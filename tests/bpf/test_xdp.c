@@ -877,7 +877,7 @@ static void test_tc_marks(void **state)
 	model_random(q, 21, MODEL_NORMAL, 21);
 	q->thresh = 0; /* nothing FDD */
 	load_model(t, q);
-	assert_int_equal(robot_bpf_marks_default(t->marks), 0);
+	assert_int_equal(robot_bpf_marks_default(t->marks, 0), 0);
 	spec_default(&s, 4, 6);
 	s.sport = 9000;
 	len = pkt_build(&s, pkt);
@@ -955,7 +955,7 @@ static void test_tc_egress(void **state)
 	assert_non_null(log);
 	model_all_fdd(q, 41);
 	load_model(t, q);
-	assert_int_equal(robot_bpf_marks_default(t->marks), 0);
+	assert_int_equal(robot_bpf_marks_default(t->marks, 0), 0);
 	drain(t, log);
 	e0 = xt_stat(t, ROBOT_STAT_TC_EGRESS_RECORDS);
 	/* local host sends the first packet (egress) */
@@ -1025,7 +1025,7 @@ static void test_tc_forwarded(void **state)
 	assert_true(ifs >= 0);
 	model_all_fdd(q, 43);
 	load_model(t, q);
-	assert_int_equal(robot_bpf_marks_default(t->marks), 0);
+	assert_int_equal(robot_bpf_marks_default(t->marks, 0), 0);
 	assert_int_equal(bpf_map_update_elem(ifs, &xdp_if, &v, BPF_ANY), 0);
 	drain(t, log);
 	spec_default(&s, 4, 6);
