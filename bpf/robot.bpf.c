@@ -437,8 +437,10 @@ static __always_inline void robot_tc_mark(struct __sk_buff *skb,
 	robot_stat_inc(ROBOT_STAT_TC_MARKED);
 }
 
-/* Egress: does this packet still need the flow logic? Not when it was
- * forwarded from an interface where robot_xdp saw it.
+/* Does this packet need tc's flow logic? Not on ingress (skb_iif is the
+ * receiving device: XDP did it), nor on egress when it was forwarded
+ * (skb_iif: the device it came in on; 0 for local packets) from an
+ * interface where robot_xdp saw it.
  */
 static __always_inline int robot_tc_egress_new(const struct __sk_buff *skb)
 {
@@ -460,12 +462,8 @@ int robot_tc(struct __sk_buff *skb)
 	struct robot_parsed p;
 	struct robot_flow *f;
 	__u32 len = skb->len;
-	int egress;
+	int flow_logic = robot_tc_egress_new(skb);
 
-	/* On ingress skb_iif is the receiving device; on egress it is 0
-	 * (local) or the device the packet came in on (forwarded).
-	 */
-	egress = robot_tc_egress_new(skb);
 	data = (const __u8 *)(long)skb->data;
 	end = (const __u8 *)(long)skb->data_end;
 	if (end - data < ROBOT_TC_PULL && len > (__u32)(end - data)) {
@@ -479,7 +477,8 @@ int robot_tc(struct __sk_buff *skb)
 	 */
 	if (robot_parse_frame_key(data, end, &p))
 		return TC_ACT_OK;
-	if (egress && !robot_flow_hot(&p.key, p.feat.payload_len, len, &f))
+	if (flow_logic &&
+	    !robot_flow_hot(&p.key, p.feat.payload_len, len, &f))
 		robot_tc_slow(skb, !f);
 	robot_tc_mark(skb, &p.key);
 	return TC_ACT_OK;

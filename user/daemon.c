@@ -382,7 +382,6 @@ static void batch_run(struct robot_daemon *d)
 	d->n_batch = 0;
 }
 
-/* Collector callback: queue a window; a full batch runs at once. */
 /* Where the verdict latency starts: a complete window's last packet's
  * arrival (bpf_ktime_get_ns(), CLOCK_MONOTONIC as now_ns()), so that the
  * latency covers the ringbuf, the collector, the batch wait and the
@@ -405,6 +404,7 @@ static __u64 window_ready_ns(const struct robot_coll_window *w, __u64 now)
 	return last;
 }
 
+/* Collector callback: queue a window; a full batch runs at once. */
 static void on_window(const struct robot_coll_window *w, void *ctx)
 {
 	struct robot_daemon *d = ctx;
