@@ -138,7 +138,7 @@ static int class_kmeans(const float *emb, const int *idx, int m, int e,
 {
 	float *xs = malloc((size_t)m * e * sizeof(float) + 1);
 	double *d = malloc((size_t)m * sizeof(double) + 1), d2, in = 0;
-	int i, j, err = -ENOMEM;
+	int i, err = -ENOMEM;
 
 	if (!xs || !d || m < 1)
 		goto out;
@@ -150,8 +150,7 @@ static int class_kmeans(const float *emb, const int *idx, int m, int e,
 		goto out;
 	kmeans_normalize(cent, k, e);
 	for (i = 0; i < m; i++) {
-		j = kmeans_nearest(cent, k, e, xs + (size_t)i * e, &d2);
-		(void)j;
+		kmeans_nearest(cent, k, e, xs + (size_t)i * e, &d2);
 		d[i] = sqrt(d2);
 		in += d2;
 	}
@@ -360,7 +359,7 @@ static int calibrate_d(const struct fast_train_opts *o, const float *x,
 {
 	__u8 *use = malloc(n + 1), *first = malloc(n + 1);
 	double *d = malloc((size_t)n * sizeof(double) + 1);
-	int i, j, nc = 0, err = -ENOMEM;
+	int i, nc = 0, err = -ENOMEM;
 	struct robot_fast_out out;
 	struct robot_fast g = { 0 };
 	float *emb = NULL;
@@ -375,12 +374,9 @@ static int calibrate_d(const struct fast_train_opts *o, const float *x,
 	 * first sample of a flow is its first payload packet
 	 */
 	for (i = 0; i < n; i++) {
-		__u64 z = h ^ ((__u64)(flow ? flow[i] : i) *
-			       0x9e3779b97f4a7c15ULL);
+		__u64 z = nn_mix64(h ^ ((__u64)(flow ? flow[i] : i) *
+					0x9e3779b97f4a7c15ULL));
 
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
 		use[i] = (double)(z >> 11) / (double)(1ULL << 53) >=
 			 o->calib_frac;
 		first[i] = !i || !flow || flow[i] != flow[i - 1];
@@ -406,9 +402,8 @@ static int calibrate_d(const struct fast_train_opts *o, const float *x,
 		goto out_g;
 	}
 	*D = (float)quantile(d, nc, o->fdd_q);
-	j = nc;
 	pr_info("fast: D = %.4f, the %.2f quantile of %d held-out training "
-		"flows' distances\n", *D, o->fdd_q, j);
+		"flows' distances\n", *D, o->fdd_q, nc);
 	err = 0;
 out_g:
 	robot_fast_free(&g);

@@ -7,24 +7,19 @@
 #include <cblas.h>
 #include "nn.h"
 
-/* gcc: vectorize the hot copy loops fully; clang (fuzz builds) has no
- * optimize attribute.
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#define NN_HOT __attribute__((optimize("O3")))
-#else
-#define NN_HOT
-#endif
 
 /* ------------------------------------------------------------- PRNG */
 
-static __u64 splitmix64(__u64 *x)
+__u64 nn_mix64(__u64 z)
 {
-	__u64 z = (*x += 0x9e3779b97f4a7c15ULL);
-
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static __u64 splitmix64(__u64 *x)
+{
+	return nn_mix64(*x += 0x9e3779b97f4a7c15ULL);
 }
 
 void nn_rng_seed(struct nn_rng *r, __u64 seed)
@@ -509,15 +504,15 @@ static void relu_forward(struct nn_layer *l, const float *restrict x, int n)
 		y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-static void l2_forward(struct nn_layer *l, const float *x, int n)
+void nn_l2_rows(const float *x, int n, int d, float *y, float *norms)
 {
-	int d = lin_size(l), s, i;
+	int s, i;
 	double ss;
 	float nrm;
 
 	for (s = 0; s < n; s++) {
 		const float *xs = x + (size_t)s * d;
-		float *ys = l->out + (size_t)s * d;
+		float *ys = y + (size_t)s * d;
 
 		ss = 0;
 		for (i = 0; i < d; i++)
@@ -525,10 +520,16 @@ static void l2_forward(struct nn_layer *l, const float *x, int n)
 		nrm = (float)sqrt(ss);
 		if (nrm < NN_L2_EPS)
 			nrm = NN_L2_EPS;
-		l->aux[s] = nrm;
+		if (norms)
+			norms[s] = nrm;
 		for (i = 0; i < d; i++)
 			ys[i] = xs[i] / nrm;
 	}
+}
+
+static void l2_forward(struct nn_layer *l, const float *x, int n)
+{
+	nn_l2_rows(x, n, lin_size(l), l->out, l->aux);
 }
 
 const float *nn_forward(struct nn_net *net, const float *x, int n)

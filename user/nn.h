@@ -25,6 +25,8 @@ struct nn_rng {
 };
 
 void nn_rng_seed(struct nn_rng *r, __u64 seed);
+/* splitmix64's finalizer: a 64-bit hash of z (stateless). */
+__u64 nn_mix64(__u64 z);
 __u64 nn_rng_next(struct nn_rng *r);
 double nn_rng_uniform(struct nn_rng *r);   /* [0, 1) */
 double nn_rng_normal(struct nn_rng *r);    /* N(0, 1), Box-Muller */
@@ -42,6 +44,20 @@ enum nn_kind {
 
 #define NN_MAX_LAYERS 12
 #define NN_L2_EPS 1e-12f
+
+/* gcc: vectorize the hot loops fully (-O3 for that function); clang
+ * (fuzz builds) has no optimize attribute.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NN_HOT __attribute__((optimize("O3")))
+#else
+#define NN_HOT
+#endif
+
+/* y = x / max(||x||, NN_L2_EPS) for each of n rows of d floats; norms
+ * (NULL: not kept) gets each row's divisor.
+ */
+void nn_l2_rows(const float *x, int n, int d, float *y, float *norms);
 
 struct nn_layer {
 	int kind;

@@ -120,12 +120,6 @@ int robot_robust_nearest(const struct robot_robust *r, const float *emb,
  * 1e-5 by test_gpu_emu / test_model), about twice as fast: no NCHW
  * transposes of the large conv1 output and no im2col for conv1.
  */
-#if defined(__GNUC__) && !defined(__clang__)
-#define ROBUST_HOT __attribute__((optimize("O3")))
-#else
-#define ROBUST_HOT
-#endif
-
 /* x86-64 gcc: also an AVX2+FMA clone of the hot loops, picked at load
  * time (ifunc); the baseline build is SSE2.
  */
@@ -183,7 +177,7 @@ conv1_body(const struct nn_layer *l, const float *restrict w1t,
 	}
 }
 
-ROBUST_HOT ROBUST_CLONES
+NN_HOT ROBUST_CLONES
 static void conv1_direct(const struct nn_layer *l, const float *w1t,
 			 const float *x, int n, float *y)
 {
@@ -230,7 +224,7 @@ im2col_body(const struct nn_layer *l, const float *x, int n, float *col,
 			}
 }
 
-ROBUST_HOT ROBUST_CLONES
+NN_HOT ROBUST_CLONES
 static void im2col_nhwc(const struct nn_layer *l, const float *x, int n,
 			float *col)
 {
@@ -241,7 +235,7 @@ static void im2col_nhwc(const struct nn_layer *l, const float *x, int n,
 }
 
 /* t [n][HW][C] (NHWC) + bias, ReLU -> y [n][C][HW] (NCHW flatten order) */
-ROBUST_HOT
+NN_HOT
 static void bias_relu_to_nchw(const float *t, const float *b, int n, int hw,
 			      int C, float *y)
 {
@@ -265,7 +259,7 @@ static void bias_relu_to_nchw(const float *t, const float *b, int n, int hw,
 	}
 }
 
-ROBUST_HOT
+NN_HOT
 static void dense_fused(const struct nn_layer *l, const float *x, int n,
 			int relu, float *y)
 {
@@ -281,27 +275,6 @@ static void dense_fused(const struct nn_layer *l, const float *x, int n,
 
 			ys[k] = relu && v < 0.0f ? 0.0f : v;
 		}
-	}
-}
-
-static void l2_rows(const float *x, int n, int d, float *y)
-{
-	int s, i;
-	double ss;
-	float nrm;
-
-	for (s = 0; s < n; s++) {
-		const float *xs = x + (size_t)s * d;
-		float *ys = y + (size_t)s * d;
-
-		ss = 0;
-		for (i = 0; i < d; i++)
-			ss += (double)xs[i] * xs[i];
-		nrm = (float)sqrt(ss);
-		if (nrm < NN_L2_EPS)
-			nrm = NN_L2_EPS;
-		for (i = 0; i < d; i++)
-			ys[i] = xs[i] / nrm;
 	}
 }
 
@@ -351,7 +324,7 @@ static const float *robust_forward(struct nn_net *net, const float *x, int n)
 	bias_relu_to_nchw(c2->out, c2->b, n, hw2, C2, net->l[3].out);
 	dense_fused(&net->l[4], net->l[3].out, n, 1, net->l[5].out);
 	dense_fused(&net->l[6], net->l[5].out, n, 0, net->l[6].out);
-	l2_rows(net->l[6].out, n, net->l[6].cout, net->l[7].out);
+	nn_l2_rows(net->l[6].out, n, net->l[6].cout, net->l[7].out, NULL);
 	return net->l[7].out;
 }
 
