@@ -36,12 +36,7 @@ a_side() {
 		"$ROBOT" attach veth0 $MARGS --json-log >"$T/$1.log" \
 			2>"$T/$1.err" &
 		D=$!
-		for _ in $(seq 150); do
-			grep -q '"started"' "$T/$1.log" 2>/dev/null && return 0
-			kill -0 $D 2>/dev/null || return 1
-			sleep 0.1
-		done
-		return 1
+		net_daemon_wait "$T/$1.log" $D
 	}
 	MARGS=
 	[ -n "$MODELS" ] && MARGS="--models $MODELS"

@@ -97,10 +97,7 @@ EOF
 	sleep 1.5
 	r=$(rss $D); echo "after $r" >>"$T/rss.txt"
 	"$ROBOT" stats --json >"$T/stats2.json"
-	kill -0 $D 2>/dev/null && echo alive >"$T/alive"
-	kill -TERM $D
-	wait $D
-	echo $? >"$T/d.rc"
+	net_daemon_stop $D
 	touch "$T/a.done"
 }
 

@@ -176,10 +176,7 @@ EOF
 	echo $? >"$T/bad2.rc"
 	"$ROBOT" marks set Chat --mark 0x100 2>"$T/bad3.err"
 	echo $? >"$T/bad3.rc"
-	kill -0 $D 2>/dev/null && echo alive >"$T/alive"
-	kill -TERM $D
-	wait $D
-	echo $? >"$T/d.rc"
+	net_daemon_stop $D
 	"$ROBOT" marks 2>"$T/gone.err"
 	echo $? >"$T/gone.rc"
 	net_leftovers veth0 >"$T/left.txt"

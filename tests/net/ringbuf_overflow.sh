@@ -43,10 +43,7 @@ a_side() {
 	"$ROBOT" flows --json >"$T/flows2.json"
 	"$ROBOT" status --json >"$T/status.json"
 	"$ROBOT" stats --json >"$T/stats2.json"
-	kill -0 $D 2>/dev/null && echo alive >"$T/alive"
-	kill -TERM $D
-	wait $D
-	echo $? >"$T/d.rc"
+	net_daemon_stop $D
 	net_leftovers veth0 >"$T/left.txt"
 	touch "$T/a.done"
 }

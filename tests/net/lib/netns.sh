@@ -69,3 +69,12 @@ net_leftovers() {
 	tc filter show dev "$1" ingress | grep robot_tc
 	tc filter show dev "$1" egress | grep robot_tc
 }
+
+# net_daemon_stop D: SIGTERM the daemon D and wait for it; $T/alive says
+# it was still running, $T/d.rc holds its exit status.
+net_daemon_stop() {
+	kill -0 "$1" 2>/dev/null && echo alive >"$T/alive"
+	kill -TERM "$1"
+	wait "$1"
+	echo $? >"$T/d.rc"
+}
