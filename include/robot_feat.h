@@ -259,6 +259,14 @@ out:
 static __always_inline int robot_tcp_opts(const __u8 *l4, const __u8 *end,
 					  __u8 *h, __u32 hl, const int feat)
 {
+	/* Key only: the same verdict from one check, the furthest the steps
+	 * below make (l4 + i + 4 for i = 20, 24, ... below hl, a multiple of
+	 * 4, and ROBOT_HDR_L4_LEN).
+	 */
+	if (!feat)
+		return hl > 20 && l4 + (hl < ROBOT_HDR_L4_LEN ?
+					hl : ROBOT_HDR_L4_LEN) > end ?
+			       ROBOT_PARSE_TRUNCATED : ROBOT_PARSE_OK;
 #define ROBOT_TCP_OPT4(i)                                                  \
 	do {                                                               \
 		if ((i) >= hl)                                             \
@@ -322,19 +330,11 @@ static __always_inline int robot_parse_l4(const __u8 *l4, const __u8 *end,
 		}
 		p->feat.tcp_flags = l4[13];
 		/* Options, 4 bytes at a time, as far as the vector and the
-		 * data go. Key only: the same verdict from one check, the
-		 * furthest robot_tcp_opts() makes (it checks l4 + i + 4 for
-		 * i = 20, 24, ... below hl and ROBOT_HDR_L4_LEN).
+		 * data go.
 		 */
-		if (!feat) {
-			if (hl > 20 && l4 + (hl < ROBOT_HDR_L4_LEN ?
-					     hl : ROBOT_HDR_L4_LEN) > end)
-				return ROBOT_PARSE_TRUNCATED;
-		} else {
-			err = robot_tcp_opts(l4, end, h, hl, feat);
-			if (err)
-				return err;
-		}
+		err = robot_tcp_opts(l4, end, h, hl, feat);
+		if (err)
+			return err;
 	}
 	p->feat.l4_proto = proto;
 	p->feat.payload_len = ip_payload > hl ? ip_payload - hl : 0;
